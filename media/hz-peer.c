@@ -1,1 +1,545 @@
-/* placeholder: being written */
+/* hz-peer: one server-side WebRTC peer connection (libnice + DTLS + SRTP). */
+#include "hz-peer.h"
+
+#include <agent.h>
+#include <string.h>
+
+#include "hz-demux.h"
+
+G_DEFINE_QUARK (hz-peer-error-quark, hz_peer_error)
+
+/* Large enough for any datagram a browser sends (DTLS flights are cut to
+ * the MTU) plus the SRTP trailer when the receiver re-protects in place. */
+#define HZ_PEER_RECV_BUF 4096
+
+struct _HzPeer {
+  GMainContext *context;
+  NiceAgent *agent;
+  guint stream_id;
+  HzPeerState state;
+  HzPeerCallbacks cb;
+  gpointer user_data;
+
+  HzDtlsCert *cert;
+  HzDtls *dtls;
+  HzDtlsRole dtls_role;
+  GSource *dtls_timer;
+  HzSrtp *srtp;
+
+  gboolean remote_set;
+  GPtrArray *early_candidates; /* remote candidates that came before set_remote */
+  char *local_ufrag, *local_pwd;
+  char remote_addr[64];
+  HzPeerStats stats;
+  guint8 recv_buf[HZ_PEER_RECV_BUF];
+};
+
+const char *
+hz_peer_state_to_string (HzPeerState state)
+{
+  static const char *names[] = { "new", "checking", "dtls", "connected", "failed", "closed" };
+
+  return state <= HZ_PEER_STATE_CLOSED ? names[state] : "invalid";
+}
+
+static gboolean
+peer_transition_allowed (HzPeerState from, HzPeerState to)
+{
+  if (from == to)
+    return FALSE;
+  if (from == HZ_PEER_STATE_FAILED || from == HZ_PEER_STATE_CLOSED)
+    return FALSE; /* terminal */
+  if (to == HZ_PEER_STATE_FAILED || to == HZ_PEER_STATE_CLOSED)
+    return TRUE;
+  switch (from) {
+  case HZ_PEER_STATE_NEW:
+    return to == HZ_PEER_STATE_CHECKING;
+  case HZ_PEER_STATE_CHECKING:
+    return to == HZ_PEER_STATE_DTLS;
+  case HZ_PEER_STATE_DTLS:
+    return to == HZ_PEER_STATE_CONNECTED;
+  default:
+    return FALSE;
+  }
+}
+
+/* The one place where the state changes. */
+static void
+hz_peer_set_state (HzPeer *self, HzPeerState state)
+{
+  if (!peer_transition_allowed (self->state, state)) {
+    g_debug ("peer %p: ignoring %s -> %s", self, hz_peer_state_to_string (self->state),
+             hz_peer_state_to_string (state));
+    return;
+  }
+  g_debug ("peer %p: %s -> %s", self, hz_peer_state_to_string (self->state),
+           hz_peer_state_to_string (state));
+  self->state = state;
+  if (self->cb.state_changed != NULL)
+    self->cb.state_changed (self, state, self->user_data);
+}
+
+static void
+dtls_send_cb (const guint8 *data, gsize len, gpointer user_data)
+{
+  HzPeer *self = user_data;
+
+  if (self->agent != NULL)
+    nice_agent_send (self->agent, self->stream_id, 1, len, (const gchar *) data);
+}
+
+static void dtls_arm_timer (HzPeer *self);
+
+static gboolean
+dtls_timer_cb (gpointer user_data)
+{
+  HzPeer *self = user_data;
+
+  g_clear_pointer (&self->dtls_timer, g_source_unref);
+  if (self->dtls != NULL && self->state == HZ_PEER_STATE_DTLS) {
+    g_autoptr(GError) error = NULL;
+
+    if (hz_dtls_handle_timeout (self->dtls, &error) == HZ_DTLS_STATE_FAILED) {
+      g_warning ("peer %s: DTLS handshake timed out: %s", self->remote_addr,
+                 error != NULL ? error->message : "no answer");
+      hz_peer_set_state (self, HZ_PEER_STATE_FAILED);
+      return G_SOURCE_REMOVE;
+    }
+    dtls_arm_timer (self);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+dtls_arm_timer (HzPeer *self)
+{
+  gint64 ms;
+
+  if (self->dtls_timer != NULL) {
+    g_source_destroy (self->dtls_timer);
+    g_clear_pointer (&self->dtls_timer, g_source_unref);
+  }
+  ms = hz_dtls_get_timeout_ms (self->dtls);
+  if (ms < 0 || self->state != HZ_PEER_STATE_DTLS)
+    return;
+  self->dtls_timer = g_timeout_source_new ((guint) MAX (ms, 1));
+  g_source_set_callback (self->dtls_timer, dtls_timer_cb, self, NULL);
+  g_source_attach (self->dtls_timer, self->context);
+}
+
+static void
+dtls_connected (HzPeer *self)
+{
+  HzSrtpKeys keys;
+  g_autoptr(GError) error = NULL;
+
+  if (!hz_dtls_get_srtp_keys (self->dtls, &keys, &error) ||
+      (self->srtp = hz_srtp_new (&keys, &error)) == NULL) {
+    g_warning ("peer %s: no SRTP keys after DTLS: %s", self->remote_addr, error->message);
+    hz_peer_set_state (self, HZ_PEER_STATE_FAILED);
+    return;
+  }
+  memset (&keys, 0, sizeof keys);
+  hz_peer_set_state (self, HZ_PEER_STATE_CONNECTED);
+}
+
+static void
+handle_dtls (HzPeer *self, const guint8 *buf, gsize len)
+{
+  g_autoptr(GError) error = NULL;
+  HzDtlsState before, after;
+
+  if (self->dtls == NULL) {
+    self->stats.dropped_state++;
+    return;
+  }
+  before = hz_dtls_get_state (self->dtls);
+  after = hz_dtls_handle_datagram (self->dtls, buf, len, &error);
+  if (after == HZ_DTLS_STATE_FAILED) {
+    g_warning ("peer %s: DTLS failed: %s", self->remote_addr,
+               error != NULL ? error->message : "unknown error");
+    hz_peer_set_state (self, HZ_PEER_STATE_FAILED);
+    return;
+  }
+  if (after == HZ_DTLS_STATE_CLOSED) {
+    hz_peer_set_state (self, HZ_PEER_STATE_CLOSED);
+    return;
+  }
+  if (error != NULL)
+    g_debug ("peer %s: DTLS datagram ignored: %s", self->remote_addr, error->message);
+  if (after == HZ_DTLS_STATE_CONNECTED && before != HZ_DTLS_STATE_CONNECTED) {
+    /* A server may see the ClientHello before libnice reports the pair. */
+    if (self->state == HZ_PEER_STATE_CHECKING)
+      hz_peer_set_state (self, HZ_PEER_STATE_DTLS);
+    dtls_connected (self);
+  } else {
+    dtls_arm_timer (self);
+  }
+}
+
+static void
+recv_cb (NiceAgent *agent, guint stream_id, guint component_id, guint len, gchar *data,
+         gpointer user_data)
+{
+  HzPeer *self = user_data;
+  guint8 *buf = self->recv_buf;
+  gsize n = len;
+
+  if (len > HZ_PEER_RECV_BUF - HZ_SRTP_MAX_TRAILER) {
+    self->stats.dropped_unknown++;
+    return;
+  }
+  switch (hz_demux_classify ((const guint8 *) data, len)) {
+  case HZ_PACKET_DTLS:
+    handle_dtls (self, (const guint8 *) data, len);
+    return;
+  case HZ_PACKET_RTP:
+    if (self->srtp == NULL) {
+      self->stats.dropped_state++;
+      return;
+    }
+    memcpy (buf, data, len);
+    if (hz_srtp_unprotect_rtp (self->srtp, buf, &n) != HZ_SRTP_OK) {
+      self->stats.dropped_srtp++;
+      return;
+    }
+    self->stats.rtp_in++;
+    self->stats.bytes_in += len;
+    if (self->cb.rtp != NULL)
+      self->cb.rtp (self, buf, n, self->user_data);
+    return;
+  case HZ_PACKET_RTCP:
+    if (self->srtp == NULL) {
+      self->stats.dropped_state++;
+      return;
+    }
+    memcpy (buf, data, len);
+    if (hz_srtp_unprotect_rtcp (self->srtp, buf, &n) != HZ_SRTP_OK) {
+      self->stats.dropped_srtp++;
+      return;
+    }
+    self->stats.rtcp_in++;
+    if (self->cb.rtcp != NULL)
+      self->cb.rtcp (self, buf, n, self->user_data);
+    return;
+  default:
+    /* STUN never gets here: libnice consumes it. */
+    self->stats.dropped_unknown++;
+    return;
+  }
+}
+
+static void
+update_remote_address (HzPeer *self)
+{
+  NiceCandidate *local = NULL, *remote = NULL;
+  char ip[NICE_ADDRESS_STRING_LEN];
+
+  if (nice_agent_get_selected_pair (self->agent, self->stream_id, 1, &local, &remote) &&
+      remote != NULL) {
+    nice_address_to_string (&remote->addr, ip);
+    g_snprintf (self->remote_addr, sizeof self->remote_addr, "%s:%u", ip,
+                nice_address_get_port (&remote->addr));
+  }
+}
+
+static void
+component_state_cb (NiceAgent *agent, guint stream_id, guint component_id, guint state,
+                    gpointer user_data)
+{
+  HzPeer *self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  switch (state) {
+  case NICE_COMPONENT_STATE_CONNECTED:
+  case NICE_COMPONENT_STATE_READY:
+    update_remote_address (self);
+    if (self->state != HZ_PEER_STATE_CHECKING)
+      return;
+    hz_peer_set_state (self, HZ_PEER_STATE_DTLS);
+    if (self->dtls_role == HZ_DTLS_ROLE_CLIENT && !hz_dtls_start (self->dtls, &error)) {
+      g_warning ("peer %s: cannot start DTLS: %s", self->remote_addr, error->message);
+      hz_peer_set_state (self, HZ_PEER_STATE_FAILED);
+      return;
+    }
+    dtls_arm_timer (self);
+    return;
+  case NICE_COMPONENT_STATE_FAILED:
+    g_message ("peer %s: ICE failed", self->remote_addr);
+    hz_peer_set_state (self, HZ_PEER_STATE_FAILED);
+    return;
+  default:
+    return;
+  }
+}
+
+static void
+new_candidate_cb (NiceAgent *agent, NiceCandidate *candidate, gpointer user_data)
+{
+  HzPeer *self = user_data;
+  g_autofree char *line = nice_agent_generate_local_candidate_sdp (agent, candidate);
+  const char *text = line;
+
+  if (line == NULL)
+    return;
+  if (g_str_has_prefix (text, "a="))
+    text += 2;
+  if (self->cb.local_candidate != NULL)
+    self->cb.local_candidate (self, text, self->user_data);
+}
+
+static void
+gathering_done_cb (NiceAgent *agent, guint stream_id, gpointer user_data)
+{
+  HzPeer *self = user_data;
+
+  if (self->cb.local_candidate != NULL)
+    self->cb.local_candidate (self, NULL, self->user_data);
+}
+
+HzPeer *
+hz_peer_new (GMainContext *context, const HzPeerConfig *config,
+             const HzPeerCallbacks *callbacks, gpointer user_data, GError **error)
+{
+  g_autoptr(HzPeer) self = g_new0 (HzPeer, 1);
+  NiceAddress addr;
+  gchar *ufrag = NULL, *pwd = NULL;
+
+  g_return_val_if_fail (config != NULL && config->cert != NULL, NULL);
+
+  self->context = g_main_context_ref (context);
+  self->cb = *callbacks;
+  self->user_data = user_data;
+  self->cert = hz_dtls_cert_ref (config->cert);
+  self->early_candidates = g_ptr_array_new_with_free_func (g_free);
+  g_strlcpy (self->remote_addr, "(not connected)", sizeof self->remote_addr);
+
+  self->agent = nice_agent_new_full (context, NICE_COMPATIBILITY_RFC5245,
+                                     NICE_AGENT_OPTION_ICE_TRICKLE);
+  g_object_set (self->agent, "controlling-mode", config->controlling, "ice-tcp", FALSE,
+                "upnp", FALSE, NULL);
+  if (config->ip != NULL && config->ip[0] != '\0') {
+    /* libnice skips loopback when it gathers on its own: name the address. */
+    nice_address_init (&addr);
+    if (!nice_address_set_from_string (&addr, config->ip)) {
+      g_set_error (error, HZ_PEER_ERROR, HZ_PEER_ERROR_FAILED, "bad media ip '%s'", config->ip);
+      return NULL;
+    }
+    nice_agent_add_local_address (self->agent, &addr);
+  }
+  self->stream_id = nice_agent_add_stream (self->agent, 1);
+  if (self->stream_id == 0) {
+    g_set_error_literal (error, HZ_PEER_ERROR, HZ_PEER_ERROR_FAILED, "cannot add ICE stream");
+    return NULL;
+  }
+  if (config->port_min > 0 && config->port_max >= config->port_min)
+    nice_agent_set_port_range (self->agent, self->stream_id, 1, config->port_min,
+                               config->port_max);
+  if (config->local_ufrag != NULL && config->local_pwd != NULL &&
+      !nice_agent_set_local_credentials (self->agent, self->stream_id, config->local_ufrag,
+                                         config->local_pwd)) {
+    g_set_error_literal (error, HZ_PEER_ERROR, HZ_PEER_ERROR_FAILED,
+                         "cannot set local ICE credentials");
+    return NULL;
+  }
+  nice_agent_get_local_credentials (self->agent, self->stream_id, &ufrag, &pwd);
+  self->local_ufrag = ufrag;
+  self->local_pwd = pwd;
+
+  g_signal_connect (self->agent, "component-state-changed", G_CALLBACK (component_state_cb), self);
+  g_signal_connect (self->agent, "new-candidate-full", G_CALLBACK (new_candidate_cb), self);
+  g_signal_connect (self->agent, "candidate-gathering-done", G_CALLBACK (gathering_done_cb), self);
+  nice_agent_attach_recv (self->agent, self->stream_id, 1, context, recv_cb, self);
+  return g_steal_pointer (&self);
+}
+
+gboolean
+hz_peer_gather (HzPeer *self, GError **error)
+{
+  if (!nice_agent_gather_candidates (self->agent, self->stream_id)) {
+    g_set_error (error, HZ_PEER_ERROR, HZ_PEER_ERROR_FAILED,
+                 "cannot gather ICE candidates (no free port in the media port range?)");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+void
+hz_peer_free (HzPeer *self)
+{
+  if (self == NULL)
+    return;
+  if (self->dtls_timer != NULL) {
+    g_source_destroy (self->dtls_timer);
+    g_source_unref (self->dtls_timer);
+  }
+  if (self->dtls != NULL && self->state == HZ_PEER_STATE_CONNECTED)
+    hz_dtls_close (self->dtls); /* close_notify tells the browser at once */
+  if (self->agent != NULL) {
+    g_signal_handlers_disconnect_by_data (self->agent, self);
+    nice_agent_attach_recv (self->agent, self->stream_id, 1, self->context, NULL, NULL);
+    nice_agent_remove_stream (self->agent, self->stream_id);
+    g_object_unref (self->agent);
+  }
+  g_clear_pointer (&self->srtp, hz_srtp_free);
+  g_clear_pointer (&self->dtls, hz_dtls_free);
+  g_clear_pointer (&self->cert, hz_dtls_cert_unref);
+  g_clear_pointer (&self->early_candidates, g_ptr_array_unref);
+  g_free (self->local_ufrag);
+  g_free (self->local_pwd);
+  g_main_context_unref (self->context);
+  g_free (self);
+}
+
+const char *
+hz_peer_get_local_ufrag (HzPeer *self)
+{
+  return self->local_ufrag;
+}
+
+const char *
+hz_peer_get_local_pwd (HzPeer *self)
+{
+  return self->local_pwd;
+}
+
+static gboolean
+add_candidate_now (HzPeer *self, const char *candidate, GError **error)
+{
+  g_autofree char *line = NULL;
+  NiceCandidate *cand;
+  GSList *list;
+  int added;
+
+  line = g_str_has_prefix (candidate, "a=") ? g_strdup (candidate)
+                                            : g_strconcat ("a=", candidate, NULL);
+  cand = nice_agent_parse_remote_candidate_sdp (self->agent, self->stream_id, line);
+  if (cand == NULL) {
+    /* mDNS (.local) host names and TCP candidates land here; the peer's
+     * checks still reach us and become peer-reflexive candidates. */
+    g_set_error (error, HZ_PEER_ERROR, HZ_PEER_ERROR_BAD_CANDIDATE,
+                 "unusable ICE candidate '%.120s'", candidate);
+    return FALSE;
+  }
+  if (cand->transport != NICE_CANDIDATE_TRANSPORT_UDP || cand->component_id != 1) {
+    nice_candidate_free (cand);
+    g_set_error (error, HZ_PEER_ERROR, HZ_PEER_ERROR_BAD_CANDIDATE,
+                 "ICE candidate is not UDP component 1: '%.120s'", candidate);
+    return FALSE;
+  }
+  list = g_slist_append (NULL, cand);
+  added = nice_agent_set_remote_candidates (self->agent, self->stream_id, 1, list);
+  g_slist_free_full (list, (GDestroyNotify) nice_candidate_free);
+  if (added < 0) {
+    g_set_error (error, HZ_PEER_ERROR, HZ_PEER_ERROR_BAD_CANDIDATE,
+                 "ICE candidate refused: '%.120s'", candidate);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+hz_peer_set_remote (HzPeer *self, const char *ufrag, const char *pwd, const char *fp_algorithm,
+                    const char *fingerprint, HzDtlsRole dtls_role, GError **error)
+{
+  if (self->remote_set) {
+    g_set_error_literal (error, HZ_PEER_ERROR, HZ_PEER_ERROR_BAD_STATE,
+                         "remote description already set (ICE restart is not supported)");
+    return FALSE;
+  }
+  if (!nice_agent_set_remote_credentials (self->agent, self->stream_id, ufrag, pwd)) {
+    g_set_error_literal (error, HZ_PEER_ERROR, HZ_PEER_ERROR_FAILED,
+                         "bad remote ICE credentials");
+    return FALSE;
+  }
+  self->dtls_role = dtls_role;
+  self->dtls = hz_dtls_new (self->cert, dtls_role, fp_algorithm, fingerprint, dtls_send_cb, self,
+                            error);
+  if (self->dtls == NULL)
+    return FALSE;
+  self->remote_set = TRUE;
+  hz_peer_set_state (self, HZ_PEER_STATE_CHECKING);
+  for (guint i = 0; i < self->early_candidates->len; i++) {
+    g_autoptr(GError) local_error = NULL;
+    const char *c = g_ptr_array_index (self->early_candidates, i);
+
+    if (c[0] == '\0')
+      nice_agent_peer_candidate_gathering_done (self->agent, self->stream_id);
+    else if (!add_candidate_now (self, c, &local_error))
+      g_debug ("%s", local_error->message);
+  }
+  g_ptr_array_set_size (self->early_candidates, 0);
+  return TRUE;
+}
+
+gboolean
+hz_peer_add_remote_candidate (HzPeer *self, const char *candidate, GError **error)
+{
+  if (!self->remote_set) {
+    if (self->early_candidates->len >= 64) {
+      g_set_error_literal (error, HZ_PEER_ERROR, HZ_PEER_ERROR_BAD_CANDIDATE,
+                           "too many ICE candidates before the remote description");
+      return FALSE;
+    }
+    g_ptr_array_add (self->early_candidates, g_strdup (candidate != NULL ? candidate : ""));
+    return TRUE;
+  }
+  if (candidate == NULL || candidate[0] == '\0') {
+    nice_agent_peer_candidate_gathering_done (self->agent, self->stream_id);
+    return TRUE;
+  }
+  return add_candidate_now (self, candidate, error);
+}
+
+HzPeerState
+hz_peer_get_state (HzPeer *self)
+{
+  return self->state;
+}
+
+const char *
+hz_peer_get_remote_address (HzPeer *self)
+{
+  return self->remote_addr;
+}
+
+gboolean
+hz_peer_send_rtp (HzPeer *self, guint8 *buf, gsize len, gsize buf_size)
+{
+  gsize n = len;
+
+  if (self->srtp == NULL) {
+    self->stats.dropped_state++;
+    return FALSE;
+  }
+  if (hz_srtp_protect_rtp (self->srtp, buf, &n, buf_size) != HZ_SRTP_OK)
+    return FALSE;
+  if (nice_agent_send (self->agent, self->stream_id, 1, n, (const gchar *) buf) < 0)
+    return FALSE;
+  self->stats.rtp_out++;
+  self->stats.bytes_out += n;
+  return TRUE;
+}
+
+gboolean
+hz_peer_send_rtcp (HzPeer *self, guint8 *buf, gsize len, gsize buf_size)
+{
+  gsize n = len;
+
+  if (self->srtp == NULL) {
+    self->stats.dropped_state++;
+    return FALSE;
+  }
+  if (hz_srtp_protect_rtcp (self->srtp, buf, &n, buf_size) != HZ_SRTP_OK)
+    return FALSE;
+  if (nice_agent_send (self->agent, self->stream_id, 1, n, (const gchar *) buf) < 0)
+    return FALSE;
+  self->stats.rtcp_out++;
+  return TRUE;
+}
+
+void
+hz_peer_get_stats (HzPeer *self, HzPeerStats *stats)
+{
+  *stats = self->stats;
+}

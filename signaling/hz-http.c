@@ -1,1 +1,773 @@
-/* placeholder: being written */
+/*
+ * hz-http: the HTTP port on libwebsockets, run on the main GMainContext.
+ * See hz-http.h for what it owns and why lws runs on its glib event lib.
+ */
+#include "hz-http-private.h"
+
+#include <errno.h>
+#include <libwebsockets.h>
+#include <stdlib.h>
+#include <string.h>
+
+G_DEFINE_QUARK (hz-http-error-quark, hz_http_error)
+
+#define HZ_HTTP_CHUNK 16384
+
+typedef struct {
+  char *method;
+  char **segments; /* pattern split on '/', "{name}" captures */
+  gsize max_body;
+  HzHttpHandler handler;
+  gpointer user_data;
+} HzRoute;
+
+struct _HzHttpRequest {
+  gint refcount; /* one for the connection, one for the pending handler */
+  struct lws *wsi; /* NULL once the connection is gone */
+  HzRoute *route;
+  char *method, *path, *peer;
+  GHashTable *params, *query, *headers;
+  GByteArray *body;
+  gsize body_limit;
+  gboolean responded, headers_sent, close_after;
+  guint status;
+  char *content_type;
+  GBytes *resp;
+  gsize resp_off;
+};
+
+static const struct {
+  const char *name;
+  enum lws_token_indexes token;
+} hz_known_headers[] = {
+  { "authorization", WSI_TOKEN_HTTP_AUTHORIZATION },
+  { "content-type", WSI_TOKEN_HTTP_CONTENT_TYPE },
+  { "content-length", WSI_TOKEN_HTTP_CONTENT_LENGTH },
+  { "transfer-encoding", WSI_TOKEN_HTTP_TRANSFER_ENCODING },
+  { "host", WSI_TOKEN_HOST },
+  { "origin", WSI_TOKEN_ORIGIN },
+  { "user-agent", WSI_TOKEN_HTTP_USER_AGENT },
+  { "range", WSI_TOKEN_HTTP_RANGE },
+  { "if-none-match", WSI_TOKEN_HTTP_IF_NONE_MATCH },
+  { "x-forwarded-for", WSI_TOKEN_X_FORWARDED_FOR },
+};
+
+static const struct {
+  const char *ext;
+  const char *mime;
+} hz_mime_types[] = {
+  { ".html", "text/html; charset=utf-8" },
+  { ".js", "text/javascript; charset=utf-8" },
+  { ".mjs", "text/javascript; charset=utf-8" },
+  { ".css", "text/css; charset=utf-8" },
+  { ".svg", "image/svg+xml" },
+  { ".png", "image/png" },
+  { ".jpg", "image/jpeg" },
+  { ".ico", "image/x-icon" },
+  { ".json", "application/json" },
+  { ".map", "application/json" },
+  { ".wasm", "application/wasm" },
+  { ".woff2", "font/woff2" },
+  { ".txt", "text/plain; charset=utf-8" },
+};
+
+/* ---------------------------------------------------------------- requests */
+
+static void
+hz_route_free (HzRoute *route)
+{
+  g_free (route->method);
+  g_strfreev (route->segments);
+  g_free (route);
+}
+
+static HzHttpRequest *
+hz_http_request_ref (HzHttpRequest *req)
+{
+  req->refcount++;
+  return req;
+}
+
+static void
+hz_http_request_unref (HzHttpRequest *req)
+{
+  if (--req->refcount > 0)
+    return;
+  g_free (req->method);
+  g_free (req->path);
+  g_free (req->peer);
+  g_hash_table_unref (req->params);
+  g_hash_table_unref (req->query);
+  g_hash_table_unref (req->headers);
+  if (req->body != NULL)
+    g_byte_array_unref (req->body);
+  g_free (req->content_type);
+  g_clear_pointer (&req->resp, g_bytes_unref);
+  g_free (req);
+}
+
+const char *
+hz_http_request_get_method (HzHttpRequest *req)
+{
+  g_return_val_if_fail (req != NULL, NULL);
+  return req->method;
+}
+
+const char *
+hz_http_request_get_path (HzHttpRequest *req)
+{
+  g_return_val_if_fail (req != NULL, NULL);
+  return req->path;
+}
+
+const char *
+hz_http_request_get_param (HzHttpRequest *req, const char *name)
+{
+  g_return_val_if_fail (req != NULL && name != NULL, NULL);
+  return g_hash_table_lookup (req->params, name);
+}
+
+const char *
+hz_http_request_get_query (HzHttpRequest *req, const char *name)
+{
+  g_return_val_if_fail (req != NULL && name != NULL, NULL);
+  return g_hash_table_lookup (req->query, name);
+}
+
+const char *
+hz_http_request_get_header (HzHttpRequest *req, const char *lower_name)
+{
+  g_return_val_if_fail (req != NULL && lower_name != NULL, NULL);
+  return g_hash_table_lookup (req->headers, lower_name);
+}
+
+GBytes *
+hz_http_request_get_body (HzHttpRequest *req)
+{
+  g_return_val_if_fail (req != NULL, NULL);
+  if (req->body == NULL)
+    return g_bytes_new (NULL, 0);
+  return g_bytes_new (req->body->data, req->body->len);
+}
+
+const char *
+hz_http_request_get_peer (HzHttpRequest *req)
+{
+  g_return_val_if_fail (req != NULL, NULL);
+  return req->peer;
+}
+
+/* Consumes the caller's (handler's) reference to req. */
+void
+hz_http_request_respond (HzHttpRequest *req, guint status, const char *content_type, GBytes *body)
+{
+  g_return_if_fail (req != NULL);
+  g_return_if_fail (status >= 100 && status < 600);
+  g_return_if_fail (!req->responded);
+
+  req->responded = TRUE;
+  req->status = status;
+  req->content_type = g_strdup (content_type != NULL ? content_type : "application/octet-stream");
+  req->resp = body != NULL ? g_bytes_ref (body) : g_bytes_new (NULL, 0);
+  if (status >= 400)
+    g_message ("http: %s %s %s -> %u", req->peer, req->method, req->path, status);
+  if (req->wsi != NULL)
+    lws_callback_on_writable (req->wsi);
+  hz_http_request_unref (req);
+}
+
+void
+hz_http_request_respond_json (HzHttpRequest *req, guint status, JsonNode *body)
+{
+  g_autoptr(JsonGenerator) gen = json_generator_new ();
+  g_autoptr(GBytes) bytes = NULL;
+  gsize len = 0;
+  char *text;
+
+  g_return_if_fail (req != NULL && body != NULL);
+  json_generator_set_root (gen, body);
+  text = json_generator_to_data (gen, &len);
+  bytes = g_bytes_new_take (text, len);
+  hz_http_request_respond (req, status, "application/json", bytes);
+}
+
+void
+hz_http_request_respond_error (HzHttpRequest *req, guint status, const char *code, const char *message)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  g_return_if_fail (req != NULL && code != NULL);
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "error");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "code");
+  json_builder_add_string_value (b, code);
+  json_builder_set_member_name (b, "message");
+  json_builder_add_string_value (b, message != NULL ? message : code);
+  json_builder_end_object (b);
+  json_builder_end_object (b);
+  root = json_builder_get_root (b);
+  hz_http_request_respond_json (req, status, root);
+}
+
+/* Writes the response one piece per writeable callback. Returns -1 when
+ * the connection is to be closed. */
+static int
+hz_http_request_write (HzSession *pss, struct lws *wsi)
+{
+  HzHttpRequest *req = pss->req;
+  guchar buf[LWS_PRE + HZ_HTTP_CHUNK];
+  guchar *start = buf + LWS_PRE, *p = start, *end = buf + sizeof (buf) - 1;
+  gsize total = g_bytes_get_size (req->resp);
+  const guchar *data = g_bytes_get_data (req->resp, NULL);
+  gboolean done;
+
+  if (!req->headers_sent) {
+    static const char cache[] = "no-store";
+    if (lws_add_http_common_headers (wsi, req->status, req->content_type, total, &p, end) ||
+        lws_add_http_header_by_token (wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
+                                      (const guchar *) cache, sizeof (cache) - 1, &p, end) ||
+        (req->close_after &&
+         lws_add_http_header_by_token (wsi, WSI_TOKEN_CONNECTION,
+                                       (const guchar *) "close", 5, &p, end)) ||
+        lws_finalize_write_http_header (wsi, start, &p, end))
+      return -1;
+    req->headers_sent = TRUE;
+    done = (total == 0);
+  } else {
+    gsize n = MIN (total - req->resp_off, (gsize) HZ_HTTP_CHUNK);
+    done = (req->resp_off + n == total);
+    memcpy (start, data + req->resp_off, n);
+    if (lws_write (wsi, start, n, done ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != (int) n)
+      return -1;
+    req->resp_off += n;
+  }
+  if (!done) {
+    lws_callback_on_writable (wsi);
+    return 0;
+  }
+  pss->req = NULL;
+  req->wsi = NULL;
+  if (req->close_after) {
+    hz_http_request_unref (req);
+    return -1;
+  }
+  hz_http_request_unref (req);
+  return lws_http_transaction_completed (wsi) ? -1 : 0;
+}
+
+/* Responds from inside the server (no handler involved). */
+static void
+hz_http_request_fail (HzHttpRequest *req, guint status, const char *code, const char *message)
+{
+  hz_http_request_respond_error (hz_http_request_ref (req), status, code, message);
+}
+
+static void
+hz_http_request_dispatch (HzHttpRequest *req)
+{
+  req->route->handler (hz_http_request_ref (req), req->route->user_data);
+}
+
+/* ----------------------------------------------------------------- routing */
+
+static gboolean
+hz_route_match (HzRoute *route, char **segs, GHashTable *params)
+{
+  guint n = g_strv_length (route->segments);
+
+  if (n != g_strv_length (segs))
+    return FALSE;
+  for (guint i = 0; i < n; i++) {
+    const char *pat = route->segments[i];
+    gsize plen = strlen (pat);
+    if (plen > 2 && pat[0] == '{' && pat[plen - 1] == '}') {
+      if (segs[i][0] == '\0')
+        return FALSE;
+      continue;
+    }
+    if (g_strcmp0 (pat, segs[i]) != 0)
+      return FALSE;
+  }
+  for (guint i = 0; params != NULL && i < n; i++) {
+    const char *pat = route->segments[i];
+    if (pat[0] == '{')
+      g_hash_table_insert (params, g_strndup (pat + 1, strlen (pat) - 2), g_strdup (segs[i]));
+  }
+  return TRUE;
+}
+
+/* Finds the route for method+path; *path_known tells whether any method
+ * has a route for this path (405 rather than 404). */
+static HzRoute *
+hz_http_server_find_route (HzHttpServer *self, HzHttpRequest *req, gboolean *path_known)
+{
+  g_auto(GStrv) segs = g_strsplit (req->path, "/", -1);
+
+  *path_known = FALSE;
+  for (guint i = 0; i < self->routes->len; i++) {
+    HzRoute *route = g_ptr_array_index (self->routes, i);
+    if (!hz_route_match (route, segs, NULL))
+      continue;
+    *path_known = TRUE;
+    if (g_strcmp0 (route->method, req->method) == 0) {
+      hz_route_match (route, segs, req->params);
+      return route;
+    }
+  }
+  return NULL;
+}
+
+void
+hz_http_server_add_route (HzHttpServer *self, const char *method, const char *pattern,
+                          gsize max_body, HzHttpHandler handler, gpointer user_data)
+{
+  HzRoute *route;
+
+  g_return_if_fail (self != NULL && method != NULL && handler != NULL);
+  g_return_if_fail (pattern != NULL && pattern[0] == '/');
+  route = g_new0 (HzRoute, 1);
+  route->method = g_ascii_strup (method, -1);
+  route->segments = g_strsplit (pattern, "/", -1);
+  route->max_body = max_body;
+  route->handler = handler;
+  route->user_data = user_data;
+  g_ptr_array_add (self->routes, route);
+}
+
+/* ------------------------------------------------------------ static files */
+
+static const char *
+hz_http_mime_type (const char *path)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (hz_mime_types); i++) {
+    if (g_str_has_suffix (path, hz_mime_types[i].ext))
+      return hz_mime_types[i].mime;
+  }
+  return "application/octet-stream";
+}
+
+/* Maps a decoded URL path to a regular file inside web_root, or NULL.
+ * Refuses "." and ".." segments and anything whose real path (symlinks
+ * resolved) leaves web_root. */
+static char *
+hz_http_resolve_static (HzHttpServer *self, const char *path)
+{
+  g_auto(GStrv) segs = NULL;
+  g_autofree char *joined = NULL;
+  g_autofree char *real = NULL;
+  g_autofree char *prefix = NULL;
+
+  if (self->web_root == NULL || path[0] != '/' || strchr (path, '\\') != NULL)
+    return NULL;
+  segs = g_strsplit (path, "/", -1);
+  for (guint i = 0; segs[i] != NULL; i++) {
+    if (g_strcmp0 (segs[i], ".") == 0 || g_strcmp0 (segs[i], "..") == 0)
+      return NULL;
+  }
+  joined = g_build_filename (self->web_root, path, NULL);
+  if (g_file_test (joined, G_FILE_TEST_IS_DIR)) {
+    char *index = g_build_filename (joined, "index.html", NULL);
+    g_free (joined);
+    joined = index;
+  }
+  real = realpath (joined, NULL);
+  if (real == NULL || !g_file_test (real, G_FILE_TEST_IS_REGULAR))
+    return NULL;
+  prefix = g_strconcat (self->web_root, "/", NULL);
+  if (!g_str_has_prefix (real, prefix))
+    return NULL;
+  return g_steal_pointer (&real);
+}
+
+/* Returns what the lws callback returns. */
+static int
+hz_http_serve_static (HzHttpServer *self, struct lws *wsi, HzSession *pss)
+{
+  HzHttpRequest *req = pss->req;
+  g_autofree char *file = hz_http_resolve_static (self, req->path);
+  g_autofree char *extra = NULL;
+  const char *cache;
+  int n;
+
+  if (file == NULL) {
+    hz_http_request_fail (req, 404, "not_found", "no such file");
+    return 0;
+  }
+  /* html revalidates so a deploy is seen at once; assets may be reused briefly */
+  cache = g_str_has_suffix (file, ".html") ? "no-cache" : "public, max-age=300";
+  extra = g_strdup_printf ("cache-control: %s\r\nx-content-type-options: nosniff\r\n", cache);
+  pss->req = NULL;
+  req->wsi = NULL;
+  hz_http_request_unref (req);
+  n = lws_serve_http_file (wsi, file, hz_http_mime_type (file), extra, (int) strlen (extra));
+  if (n < 0 || (n > 0 && lws_http_transaction_completed (wsi)))
+    return -1;
+  return 0;
+}
+
+/* ---------------------------------------------------------- HTTP callbacks */
+
+static const char *
+hz_http_method_name (int meth)
+{
+  switch (meth) {
+  case LWSHUMETH_GET: return "GET";
+  case LWSHUMETH_POST: return "POST";
+  case LWSHUMETH_OPTIONS: return "OPTIONS";
+  case LWSHUMETH_PUT: return "PUT";
+  case LWSHUMETH_PATCH: return "PATCH";
+  case LWSHUMETH_DELETE: return "DELETE";
+  case LWSHUMETH_HEAD: return "HEAD";
+  default: return NULL;
+  }
+}
+
+static char *
+hz_http_copy_header (struct lws *wsi, enum lws_token_indexes token)
+{
+  int len = lws_hdr_total_length (wsi, token);
+  char *buf;
+
+  if (len <= 0)
+    return NULL;
+  buf = g_malloc (len + 1);
+  if (lws_hdr_copy (wsi, buf, len + 1, token) < 0) {
+    g_free (buf);
+    return NULL;
+  }
+  return buf;
+}
+
+static HzHttpRequest *
+hz_http_request_new (struct lws *wsi)
+{
+  HzHttpRequest *req;
+  char *uri = NULL;
+  int uri_len = 0;
+  const char *method = hz_http_method_name (lws_http_get_uri_and_method (wsi, &uri, &uri_len));
+  char peer[128] = "";
+  char arg[1024];
+
+  if (method == NULL || uri == NULL)
+    return NULL;
+  lws_get_peer_simple (wsi, peer, sizeof (peer));
+  req = g_new0 (HzHttpRequest, 1);
+  req->refcount = 1;
+  req->wsi = wsi;
+  req->method = g_strdup (method);
+  req->path = g_strndup (uri, uri_len);
+  req->peer = g_strdup (peer);
+  req->params = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  req->query = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  req->headers = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  for (guint i = 0; i < G_N_ELEMENTS (hz_known_headers); i++) {
+    char *value = hz_http_copy_header (wsi, hz_known_headers[i].token);
+    if (value != NULL)
+      g_hash_table_insert (req->headers, (gpointer) hz_known_headers[i].name, value);
+  }
+  /* lws hands the query string over url-decoded, one "k=v" per fragment */
+  for (int n = 0; lws_hdr_copy_fragment (wsi, arg, sizeof (arg), WSI_TOKEN_HTTP_URI_ARGS, n) > 0; n++) {
+    char *eq = strchr (arg, '=');
+    if (eq == NULL)
+      g_hash_table_replace (req->query, g_strdup (arg), g_strdup (""));
+    else
+      g_hash_table_replace (req->query, g_strndup (arg, eq - arg), g_strdup (eq + 1));
+  }
+  return req;
+}
+
+static int
+hz_http_on_request (HzHttpServer *self, struct lws *wsi, HzSession *pss)
+{
+  HzHttpRequest *req = hz_http_request_new (wsi);
+  const char *clen, *te;
+  guint64 content_length = 0;
+  gboolean has_body, path_known = FALSE;
+
+  if (req == NULL)
+    return -1;
+  g_clear_pointer (&pss->req, hz_http_request_unref);
+  pss->req = req;
+  clen = g_hash_table_lookup (req->headers, "content-length");
+  te = g_hash_table_lookup (req->headers, "transfer-encoding");
+  if (clen != NULL && !g_ascii_string_to_unsigned (clen, 10, 0, G_MAXUINT64, &content_length, NULL)) {
+    req->close_after = TRUE;
+    hz_http_request_fail (req, 400, "bad_request", "invalid content-length");
+    return 0;
+  }
+  has_body = content_length > 0 || te != NULL;
+  /* an unread body would be taken for the next request: close after errors */
+  req->close_after = has_body;
+
+  req->route = hz_http_server_find_route (self, req, &path_known);
+  if (req->route == NULL) {
+    if (path_known || (!g_str_has_prefix (req->path, "/api/") && g_strcmp0 (req->path, "/api") != 0 &&
+                       g_strcmp0 (req->method, "GET") != 0 && g_strcmp0 (req->method, "HEAD") != 0))
+      hz_http_request_fail (req, 405, "method_not_allowed", "method not allowed here");
+    else if (g_str_has_prefix (req->path, "/api/") || g_strcmp0 (req->path, "/api") == 0)
+      hz_http_request_fail (req, 404, "not_found", "no such endpoint");
+    else
+      return hz_http_serve_static (self, wsi, pss);
+    return 0;
+  }
+  if (te != NULL) {
+    hz_http_request_fail (req, 411, "length_required", "send a content-length");
+    return 0;
+  }
+  if (content_length > req->route->max_body) {
+    hz_http_request_fail (req, 413, "too_large", "request body too large");
+    return 0;
+  }
+  if (!has_body) {
+    req->close_after = FALSE;
+    hz_http_request_dispatch (req);
+    return 0;
+  }
+  req->body_limit = content_length;
+  req->body = g_byte_array_sized_new (content_length);
+  return 0;
+}
+
+static void
+hz_http_on_body (HzSession *pss, const void *in, gsize len)
+{
+  HzHttpRequest *req = pss->req;
+
+  if (req == NULL || req->responded || req->body == NULL)
+    return;
+  if (req->body->len + len > req->body_limit) {
+    hz_http_request_fail (req, 413, "too_large", "request body too large");
+    return;
+  }
+  g_byte_array_append (req->body, in, len);
+}
+
+static void
+hz_http_on_body_done (HzSession *pss)
+{
+  HzHttpRequest *req = pss->req;
+
+  if (req == NULL || req->responded || req->route == NULL)
+    return;
+  req->close_after = FALSE;
+  hz_http_request_dispatch (req);
+}
+
+static gboolean
+hz_ws_path_ok (struct lws *wsi)
+{
+  char uri[16] = "";
+
+  if (lws_hdr_total_length (wsi, WSI_TOKEN_GET_URI) <= 0 ||
+      lws_hdr_total_length (wsi, WSI_TOKEN_GET_URI) >= (int) sizeof (uri))
+    return FALSE;
+  lws_hdr_copy (wsi, uri, sizeof (uri), WSI_TOKEN_GET_URI);
+  return g_strcmp0 (uri, "/ws") == 0;
+}
+
+static int
+hz_http_callback (struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
+{
+  HzHttpServer *self = lws_context_user (lws_get_context (wsi));
+  HzSession *pss = user;
+
+  switch (reason) {
+  case LWS_CALLBACK_HTTP:
+    return hz_http_on_request (self, wsi, pss);
+  case LWS_CALLBACK_HTTP_BODY:
+    hz_http_on_body (pss, in, len);
+    return 0;
+  case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+    hz_http_on_body_done (pss);
+    return 0;
+  case LWS_CALLBACK_HTTP_FILE_COMPLETION:
+    return lws_http_transaction_completed (wsi) ? -1 : 0;
+  case LWS_CALLBACK_HTTP_WRITEABLE:
+    if (pss == NULL || pss->req == NULL || !pss->req->responded)
+      return 0;
+    return hz_http_request_write (pss, wsi);
+  case LWS_CALLBACK_CLOSED_HTTP:
+    if (pss != NULL && pss->req != NULL) {
+      pss->req->wsi = NULL;
+      g_clear_pointer (&pss->req, hz_http_request_unref);
+    }
+    return 0;
+  case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+    if (self->destroying || !hz_ws_path_ok (wsi)) {
+      char peer[128] = "";
+      lws_get_peer_simple (wsi, peer, sizeof (peer));
+      g_message ("ws: %s asked for an upgrade off /ws, refused", peer);
+      return 1;
+    }
+    return 0;
+  case LWS_CALLBACK_ESTABLISHED:
+    hz_ws_on_open (self, wsi, pss);
+    return 0;
+  case LWS_CALLBACK_RECEIVE:
+    if (pss->ws != NULL)
+      hz_ws_on_receive (self, wsi, pss->ws, in, len);
+    return 0;
+  case LWS_CALLBACK_SERVER_WRITEABLE:
+    return pss->ws != NULL ? hz_ws_on_writeable (wsi, pss->ws) : 0;
+  case LWS_CALLBACK_CLOSED:
+    hz_ws_on_closed (self, pss);
+    return 0;
+  default:
+    return lws_callback_http_dummy (wsi, reason, user, in, len);
+  }
+}
+
+/* ------------------------------------------------------------------ server */
+
+static void
+hz_http_lws_log (int level, const char *line)
+{
+  if (level & LLL_ERR)
+    g_message ("lws: %.*s", (int) strcspn (line, "\n"), line);
+  else
+    g_debug ("lws: %.*s", (int) strcspn (line, "\n"), line);
+}
+
+static gboolean
+hz_http_parse_listen (const char *listen, char **host, int *port, GError **error)
+{
+  const char *colon = strrchr (listen, ':');
+  guint64 value = 0;
+
+  if (colon == NULL || !g_ascii_string_to_unsigned (colon + 1, 10, 0, 65535, &value, NULL)) {
+    g_set_error (error, HZ_HTTP_ERROR, HZ_HTTP_ERROR_INVALID_ARGUMENT,
+                 "listen address \"%s\" is not host:port", listen);
+    return FALSE;
+  }
+  if (listen[0] == '[' && colon > listen && colon[-1] == ']')
+    *host = g_strndup (listen + 1, colon - listen - 2);
+  else
+    *host = g_strndup (listen, colon - listen);
+  if (g_strcmp0 (*host, "localhost") == 0) {
+    g_free (*host);
+    *host = g_strdup ("127.0.0.1");
+  }
+  if ((*host)[0] == '\0' || g_strcmp0 (*host, "0.0.0.0") == 0 || g_strcmp0 (*host, "::") == 0)
+    g_clear_pointer (host, g_free);
+  *port = (int) value;
+  return TRUE;
+}
+
+HzHttpServer *
+hz_http_server_new (const char *listen, const char *tls_cert, const char *tls_key,
+                    const char *web_root, GError **error)
+{
+  g_autoptr(HzHttpServer) self = NULL;
+  g_autofree char *host = NULL;
+  struct lws_context_creation_info info;
+  void *foreign_loops[1];
+  int port = 0;
+  static gsize log_once = 0;
+
+  g_return_val_if_fail (listen != NULL, NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
+
+  if ((tls_cert == NULL) != (tls_key == NULL)) {
+    g_set_error_literal (error, HZ_HTTP_ERROR, HZ_HTTP_ERROR_INVALID_ARGUMENT,
+                         "tls_cert and tls_key go together");
+    return NULL;
+  }
+  if (!hz_http_parse_listen (listen, &host, &port, error))
+    return NULL;
+  if (g_once_init_enter (&log_once)) {
+    lws_set_log_level (LLL_ERR | LLL_WARN, hz_http_lws_log);
+    g_once_init_leave (&log_once, 1);
+  }
+
+  self = g_new0 (HzHttpServer, 1);
+  self->routes = g_ptr_array_new_with_free_func ((GDestroyNotify) hz_route_free);
+  self->ws_conns = g_hash_table_new (NULL, NULL);
+  if (web_root != NULL) {
+    self->web_root = realpath (web_root, NULL);
+    if (self->web_root == NULL || !g_file_test (self->web_root, G_FILE_TEST_IS_DIR)) {
+      g_set_error (error, HZ_HTTP_ERROR, HZ_HTTP_ERROR_INVALID_ARGUMENT,
+                   "web root %s is not a directory", web_root);
+      return NULL;
+    }
+  }
+  /* "huizhen" serves plain HTTP too, and WebSockets asking no subprotocol */
+  self->protocols[0].name = "huizhen";
+  self->protocols[0].callback = hz_http_callback;
+  self->protocols[0].per_session_data_size = sizeof (HzSession);
+  self->protocols[0].rx_buffer_size = 65536;
+  self->loop = g_main_loop_new (g_main_context_get_thread_default (), FALSE);
+  foreign_loops[0] = self->loop;
+
+  memset (&info, 0, sizeof (info));
+  info.options = LWS_SERVER_OPTION_GLIB | LWS_SERVER_OPTION_EXPLICIT_VHOSTS |
+                 LWS_SERVER_OPTION_VALIDATE_UTF8;
+  if (tls_cert != NULL)
+    info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+  info.foreign_loops = foreign_loops;
+  info.user = self;
+  info.port = CONTEXT_PORT_NO_LISTEN;
+  self->context = lws_create_context (&info);
+  if (self->context == NULL) {
+    g_set_error_literal (error, HZ_HTTP_ERROR, HZ_HTTP_ERROR_LISTEN,
+                         "libwebsockets context (glib event loop) could not be created");
+    return NULL;
+  }
+
+  memset (&info, 0, sizeof (info));
+  info.port = port;
+  info.iface = host;
+  if (host != NULL && strchr (host, ':') == NULL)
+    info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
+  /* lws reads this on the vhost too: without it the vhost speaks plain HTTP */
+  if (tls_cert != NULL)
+    info.options |= LWS_SERVER_OPTION_DO_SSL_GLOBAL_INIT;
+  /* HTTP/1.1 only: the static file headers and /ws are written for h1 */
+  info.alpn = "http/1.1";
+  info.protocols = self->protocols;
+  info.ssl_cert_filepath = tls_cert;
+  info.ssl_private_key_filepath = tls_key;
+  info.keepalive_timeout = 30;
+  info.max_http_header_data = 8192;
+  info.vhost_name = "huizhen";
+  self->vhost = lws_create_vhost (self->context, &info);
+  if (self->vhost == NULL || lws_get_vhost_listen_port (self->vhost) <= 0) {
+    g_set_error (error, HZ_HTTP_ERROR, HZ_HTTP_ERROR_LISTEN,
+                 "cannot listen on %s%s", listen, tls_cert != NULL ? " with TLS" : "");
+    return NULL;
+  }
+  return g_steal_pointer (&self);
+}
+
+guint16
+hz_http_server_get_port (HzHttpServer *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return (guint16) lws_get_vhost_listen_port (self->vhost);
+}
+
+void
+hz_http_server_set_ws_callbacks (HzHttpServer *self, const HzWsCallbacks *callbacks, gpointer user_data)
+{
+  g_return_if_fail (self != NULL && callbacks != NULL);
+  self->ws_cb = *callbacks;
+  self->ws_data = user_data;
+}
+
+void
+hz_http_server_free (HzHttpServer *self)
+{
+  if (self == NULL)
+    return;
+  self->destroying = TRUE;
+  /* closes every connection synchronously (CLOSED callbacks run now) */
+  if (self->context != NULL)
+    lws_context_destroy (self->context);
+  g_warn_if_fail (g_hash_table_size (self->ws_conns) == 0);
+  g_hash_table_unref (self->ws_conns);
+  g_ptr_array_unref (self->routes);
+  g_clear_pointer (&self->loop, g_main_loop_unref);
+  free (self->web_root);
+  g_free (self);
+}

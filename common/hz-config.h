@@ -1,0 +1,68 @@
+/* hz-config: the server's configuration. Owns the list of known keys, their
+ * defaults, reading them from a GLib key file and from HUIZHEN_<GROUP>_<KEY>
+ * environment variables (the environment wins), validating them, printing the
+ * commented default file, and the generated secrets in <data_dir>/secrets/. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define HZ_CONFIG_ERROR (hz_config_error_quark ())
+GQuark hz_config_error_quark (void);
+
+typedef enum {
+  HZ_CONFIG_ERROR_FILE,      /* the key file cannot be read or parsed */
+  HZ_CONFIG_ERROR_INVALID,   /* a value is malformed or out of range */
+  HZ_CONFIG_ERROR_INSECURE,  /* plain HTTP on a non-loopback address */
+  HZ_CONFIG_ERROR_SECRETS,   /* the secrets directory or files cannot be used */
+} HzConfigError;
+
+#define HZ_CONFIG_WORKERS_MAX 16
+
+typedef struct {
+  /* [http] */
+  char     *listen;          /* "host:port" or "[v6]:port" as configured */
+  char     *listen_host;     /* derived: host part, without brackets */
+  guint16   listen_port;     /* derived: port part */
+  char     *tls_cert;
+  char     *tls_key;
+  gboolean  allow_insecure;
+  char     *public_url;      /* base of join_url, no trailing '/'; derived from listen if unset */
+  /* [auth] */
+  char     *admin_key;
+  char     *token_secret;
+  /* [media] */
+  char     *media_ip;
+  guint     port_min;
+  guint     port_max;
+  char     *stun_server;
+  char     *turn_server;
+  char     *turn_user;
+  char     *turn_password;
+  guint     workers;         /* 1..HZ_CONFIG_WORKERS_MAX; default: number of CPUs */
+  /* [storage] */
+  char     *data_dir;
+  /* [database] */
+  char     *database_url;    /* default "sqlite:<data_dir>/huizhen.db" */
+  /* [cluster] */
+  char     *redis_url;
+  char     *node_id;
+  /* [log] */
+  char     *log_level;       /* "error", "warning", "message", "info" or "debug" */
+} HzConfig;
+
+HzConfig *hz_config_load              (const char *path_or_null,
+                                       GError    **error);
+HzConfig *hz_config_load_with_environ (const char         *path_or_null,
+                                       const char * const *envp,
+                                       GError            **error);
+char     *hz_config_default_text      (void);
+gboolean  hz_config_ensure_secrets    (HzConfig *self,
+                                       GError  **error);
+gboolean  hz_config_tls_enabled       (const HzConfig *self);
+void      hz_config_free              (HzConfig *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HzConfig, hz_config_free)
+
+G_END_DECLS

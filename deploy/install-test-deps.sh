@@ -1,0 +1,29 @@
+#!/bin/sh
+# Installs what the whole test suite needs on top of install-deps.sh: the C
+# test client library, clang for the fuzzers and sanitizers, Chromium and
+# Node.js for the browser tests, and the npm packages of tests/browser.
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+"$here/install-deps.sh"
+
+PKGS="libsoup-3.0-dev clang libclang-rt-14-dev chromium nodejs npm iproute2 nftables procps"
+missing=""
+for p in $PKGS; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+# A machine may carry its own Node.js; then Debian's is not needed.
+if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then
+  missing=$(echo "$missing" | sed 's/ nodejs//; s/ npm//')
+fi
+if [ -n "$(echo "$missing" | tr -d ' ')" ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "install-test-deps: missing packages:$missing (run as root)" >&2
+    exit 1
+  fi
+  echo "install-test-deps: installing$missing"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  # shellcheck disable=SC2086
+  apt-get install -y -q --no-install-recommends $missing
+fi
+"$here/install-browser-test-deps.sh"

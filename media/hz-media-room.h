@@ -1,0 +1,61 @@
+/* hz-media-room: the control plane's handle on one room's media.
+ *
+ * Owns: the room's place on a media worker, its peers (by endpoint id) and
+ * its router. Every function here is called from the control-plane thread
+ * (the main context) and only posts a message to the worker; the worker
+ * answers with events delivered back on the main context. No room state is
+ * shared between threads, so nothing here takes a lock.
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "hz-peer.h"
+#include "hz-router.h"
+#include "hz-worker.h"
+
+G_BEGIN_DECLS
+
+typedef guint32 HzEndpointId;
+
+typedef struct {
+  const char *ip;
+  guint port_min, port_max;
+  HzDtlsCert *cert;
+} HzMediaConfig;
+
+/* Delivered on the main context that created the room, never after
+ * hz_media_room_free() returned. */
+typedef struct {
+  void (*local_candidate) (HzEndpointId id, const char *candidate /* NULL: done */, gpointer user_data);
+  void (*state_changed) (HzEndpointId id, HzPeerState state, const char *remote_addr, gpointer user_data);
+} HzMediaRoomEvents;
+
+typedef struct _HzMediaRoom HzMediaRoom;
+
+HzMediaRoom *hz_media_room_new (HzWorkerPool *pool, const HzMediaConfig *config,
+                                const HzMediaRoomEvents *events, gpointer user_data);
+void hz_media_room_free (HzMediaRoom *room);
+guint hz_media_room_get_worker_index (HzMediaRoom *room);
+
+/* A new peer connection with the given local ICE credentials (the control
+ * plane generates them so it can answer SDP at once); it starts gathering. */
+void hz_media_room_add_endpoint (HzMediaRoom *room, HzEndpointId id, const char *ufrag, const char *pwd);
+void hz_media_room_set_remote (HzMediaRoom *room, HzEndpointId id, const char *ufrag, const char *pwd,
+                               const char *fp_algorithm, const char *fingerprint, HzDtlsRole role);
+void hz_media_room_add_candidate (HzMediaRoom *room, HzEndpointId id, const char *candidate);
+void hz_media_room_remove_endpoint (HzMediaRoom *room, HzEndpointId id);
+
+void hz_media_room_add_track (HzMediaRoom *room, HzEndpointId publisher, const HzTrackInInfo *info);
+void hz_media_room_remove_track (HzMediaRoom *room, guint32 track_id);
+void hz_media_room_subscribe (HzMediaRoom *room, HzEndpointId subscriber, guint32 track_id,
+                              const HzTrackOutInfo *info);
+void hz_media_room_unsubscribe (HzMediaRoom *room, HzEndpointId subscriber, guint32 track_id);
+
+/* Blocks until the worker has processed everything posted so far and
+ * returns a snapshot of the router counters (metrics, tests). */
+void hz_media_room_get_stats (HzMediaRoom *room, HzRouterStats *stats);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HzMediaRoom, hz_media_room_free)
+
+G_END_DECLS

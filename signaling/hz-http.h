@@ -1,0 +1,127 @@
+/*
+ * hz-http: the one HTTP port of the server (libwebsockets 4.1).
+ *
+ * Owns: the lws context and its listening socket, request routing
+ * ("/api/v1/rooms/{id}" patterns), request bodies (bounded per route),
+ * static files of the web client, and the "/ws" WebSocket connections
+ * (message reassembly, the bounded outgoing queue, close codes).
+ * Knows nothing of rooms, tokens or signaling messages: those are handlers.
+ *
+ * Event loop: lws runs on the thread-default GMainContext of the thread
+ * that calls hz_http_server_new() (the process's main context), through
+ * lws's own glib event library (LWS_SERVER_OPTION_GLIB with
+ * info.foreign_loops[0] = a GMainLoop wrapping that context; lws 4.1 only
+ * calls g_main_loop_get_context() on it, so the loop is never run by us and
+ * the caller may iterate the context any way it likes). Every callback
+ * (route handlers, WebSocket callbacks) therefore runs on that context,
+ * with no threads and no locks. This was chosen over a service thread
+ * because it keeps the whole control plane single-threaded; the unit tests
+ * (tests/unit/test-http.c) drive it by iterating the context only. Do not
+ * free the server from inside one of its own callbacks.
+ *
+ * HTTP/1.1 only (ALPN "http/1.1" under TLS). The WebSocket half lives in
+ * hz-ws.c, sharing hz-http-private.h.
+ */
+#pragma once
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+#define HZ_HTTP_ERROR (hz_http_error_quark ())
+typedef enum {
+  HZ_HTTP_ERROR_INVALID_ARGUMENT, /* listen address, certificate, web root */
+  HZ_HTTP_ERROR_LISTEN,           /* the port could not be opened */
+} HzHttpError;
+GQuark hz_http_error_quark (void);
+
+/* A WebSocket message larger than this closes the connection with 1009. */
+#define HZ_WS_MAX_MESSAGE (256 * 1024)
+/* Outgoing queue bound per connection: past either figure the peer is
+ * considered not reading and the connection is closed (1008). */
+#define HZ_WS_MAX_QUEUED_MESSAGES 1024
+#define HZ_WS_MAX_QUEUED_BYTES (4 * 1024 * 1024)
+
+typedef struct _HzHttpServer HzHttpServer;
+typedef struct _HzHttpRequest HzHttpRequest;
+typedef struct _HzWsConn HzWsConn;
+
+/* A route handler. It must call one of hz_http_request_respond*() exactly
+ * once, now or later from the same main context. The request stays valid
+ * until then even if the client goes away (the response is then dropped). */
+typedef void (*HzHttpHandler) (HzHttpRequest *req, gpointer user_data);
+
+typedef struct {
+  /* A /ws connection is established. */
+  void (*on_open) (HzWsConn *conn, gpointer user_data);
+  /* One complete text message (reassembled from fragments, valid UTF-8,
+   * NUL-terminated at text[len]). */
+  void (*on_message) (HzWsConn *conn, const char *text, gsize len, gpointer user_data);
+  /* The connection is gone (peer close, error, hz_ws_conn_close, server
+   * freed). The HzWsConn is freed right after this returns. */
+  void (*on_close) (HzWsConn *conn, gpointer user_data);
+  /* Optional: a message exceeded HZ_WS_MAX_MESSAGE. The connection will be
+   * closed with 1009 once what is queued now is sent, so hz_ws_conn_send()
+   * from here delivers a final error reply first. */
+  void (*on_too_big) (HzWsConn *conn, gpointer user_data);
+} HzWsCallbacks;
+
+/* listen: "host:port" or "[v6]:port"; port 0 picks a free port.
+ * tls_cert/tls_key: PEM paths, both or neither. web_root: directory of
+ * static files, or NULL to serve none. */
+HzHttpServer *hz_http_server_new (const char *listen,
+                                  const char *tls_cert,
+                                  const char *tls_key,
+                                  const char *web_root,
+                                  GError **error);
+/* Closes every connection (on_close is called for open WebSockets;
+ * pending requests get no response) and the listening socket. */
+void hz_http_server_free (HzHttpServer *self);
+guint16 hz_http_server_get_port (HzHttpServer *self);
+
+/* pattern segments "{name}" capture one path segment. max_body 0 means the
+ * route takes no body (any body is 413). */
+void hz_http_server_add_route (HzHttpServer *self,
+                               const char *method,
+                               const char *pattern,
+                               gsize max_body,
+                               HzHttpHandler handler,
+                               gpointer user_data);
+void hz_http_server_set_ws_callbacks (HzHttpServer *self,
+                                      const HzWsCallbacks *callbacks,
+                                      gpointer user_data);
+
+const char *hz_http_request_get_method (HzHttpRequest *req);
+const char *hz_http_request_get_path (HzHttpRequest *req);
+const char *hz_http_request_get_param (HzHttpRequest *req, const char *name);
+const char *hz_http_request_get_query (HzHttpRequest *req, const char *name);
+/* lower-case name; known: authorization, content-type, content-length,
+ * host, origin, user-agent, range, if-none-match, x-forwarded-for */
+const char *hz_http_request_get_header (HzHttpRequest *req, const char *lower_name);
+GBytes *hz_http_request_get_body (HzHttpRequest *req);
+const char *hz_http_request_get_peer (HzHttpRequest *req);
+
+void hz_http_request_respond (HzHttpRequest *req,
+                              guint status,
+                              const char *content_type,
+                              GBytes *body);
+void hz_http_request_respond_json (HzHttpRequest *req, guint status, JsonNode *body);
+/* {"error":{"code":code,"message":message}}; message may be NULL. */
+void hz_http_request_respond_error (HzHttpRequest *req,
+                                    guint status,
+                                    const char *code,
+                                    const char *message);
+
+/* Queues one text message. FALSE if the connection is closing, or the
+ * queue bound was hit (the connection is then closed with 1008). */
+gboolean hz_ws_conn_send (HzWsConn *conn, const char *text);
+/* Sends what is queued, then a close frame with code and reason. */
+void hz_ws_conn_close (HzWsConn *conn, guint16 code, const char *reason);
+const char *hz_ws_conn_get_peer (HzWsConn *conn);
+void hz_ws_conn_set_data (HzWsConn *conn, gpointer data);
+gpointer hz_ws_conn_get_data (HzWsConn *conn);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HzHttpServer, hz_http_server_free)
+
+G_END_DECLS

@@ -1,0 +1,112 @@
+/* hz-live-room: a room while people are in it, as the control plane sees it.
+ *
+ * Owns: the participants of one live room (identity from their join token,
+ * their WebSocket, their two peer connections), the tracks they publish,
+ * and for each participant the m-lines of its subscriber connection (the
+ * server-side offer, kept in a stable order across renegotiations). Talks to
+ * the media worker only through HzMediaRoom messages.
+ *
+ * Runs on the main context only.
+ */
+#pragma once
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+#include "hz-http.h"
+#include "hz-media-room.h"
+#include "hz-room.h"
+#include "hz-sdp.h"
+#include "hz-token.h"
+
+G_BEGIN_DECLS
+
+typedef struct _HzLiveRoom HzLiveRoom;
+typedef struct _HzMember HzMember;
+
+/* What a live room needs from the process: shared, owned by HzSignal. */
+typedef struct {
+  HzWorkerPool *workers;
+  HzMediaConfig media;
+  const HzMediaRoomEvents *media_events;
+  gpointer media_events_data;
+  HzEndpointId (*new_endpoint_id) (HzMember *p, gboolean publisher, gpointer data);
+  void (*forget_endpoint) (HzEndpointId id, gpointer data);
+  gpointer data;
+} HzLiveRoomEnv;
+
+typedef struct {
+  guint32 id;            /* room-unique; the router's track id */
+  char *key;             /* "t<id>", what clients see */
+  HzMember *owner;
+  HzSdpKind kind;
+  char *mid;             /* the publisher's mid */
+  HzSdpCodec *codec;     /* the codec we answered */
+  guint rtx_pt;
+  guint32 ssrc;
+  gboolean muted;
+} HzPubTrack;
+
+struct _HzMember {
+  char *id;
+  HzTokenClaims *claims;
+  HzLiveRoom *room;
+  HzWsConn *conn;
+  GDateTime *joined_at;
+
+  HzEndpointId pub_ep;   /* 0: no publisher connection yet */
+  char *pub_ufrag, *pub_pwd, *pub_remote_ufrag;
+  char *pub_first_mid;   /* sdpMid for our trickled publisher candidates */
+  GPtrArray *pub_tracks; /* HzPubTrack*, owned */
+  gboolean audio_muted, video_muted, hand_raised;
+
+  HzEndpointId sub_ep;   /* 0: no subscriber connection yet */
+  char *sub_ufrag, *sub_pwd;
+  GPtrArray *sub_slots;  /* HzSdpOutTrack*, m-line order */
+  GArray *sub_track_ids; /* guint32 per slot; 0 when the slot is inactive */
+  guint64 sub_version;
+  guint sub_offered;      /* m-lines in the offer in flight */
+  gboolean sub_offer_in_flight, sub_dirty, sub_remote_set;
+};
+
+struct _HzLiveRoom {
+  char *id;
+  HzRoom *info;
+  const HzLiveRoomEnv *env;
+  HzMediaRoom *media;
+  GPtrArray *members; /* HzMember*, owned, join order */
+  guint32 next_track_id;
+  GHashTable *out_ssrcs;   /* subscriber-side SSRCs in use */
+};
+
+HzLiveRoom *hz_live_room_new (HzRoom *info /* owned */, const HzLiveRoomEnv *env);
+void hz_live_room_free (HzLiveRoom *room);
+
+HzMember *hz_live_room_add_member (HzLiveRoom *room, HzWsConn *conn, HzTokenClaims *claims /* owned */);
+/* Tells the others, stops its connections and tracks, frees it. */
+void hz_live_room_remove_member (HzLiveRoom *room, HzMember *p);
+HzMember *hz_live_room_find (HzLiveRoom *room, const char *participant_id);
+
+/* Publisher offer → answer SDP; tracks added or removed by it are announced
+ * and the other participants' subscriber connections renegotiated. */
+char *hz_live_room_publish (HzLiveRoom *room, HzMember *p, const char *offer_sdp, GError **error);
+/* The browser's answer to our latest subscriber offer. */
+gboolean hz_live_room_subscriber_answer (HzLiveRoom *room, HzMember *p, const char *answer_sdp,
+                                         GError **error);
+/* Sends a new subscriber offer when something changed (or marks it dirty
+ * while an offer is in flight). */
+void hz_live_room_negotiate (HzLiveRoom *room, HzMember *p);
+
+/* A newcomer's subscriber connection gets everything already published. */
+void hz_live_room_subscribe_existing (HzLiveRoom *room, HzMember *q);
+
+void hz_live_room_set_muted (HzLiveRoom *room, HzMember *p, HzSdpKind kind, gboolean muted);
+
+/* JSON helpers */
+JsonNode *hz_member_to_json (const HzMember *p);
+JsonNode *hz_live_room_members_json (HzLiveRoom *room);
+void hz_member_send (HzMember *p, JsonNode *msg /* consumed */);
+/* Sends @msg to everyone except @except (nullable). */
+void hz_live_room_broadcast (HzLiveRoom *room, HzMember *except, JsonNode *msg /* consumed */);
+
+G_END_DECLS

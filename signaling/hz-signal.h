@@ -1,0 +1,74 @@
+/* hz-signal: the /ws signaling protocol of API.md.
+ *
+ * Owns: the live rooms of this node (room id → HzLiveRoom), the WebSocket
+ * sessions and what each one is (a member of which room), the table of
+ * message handlers (one small function per message type), and the mapping
+ * from media endpoints back to members for the worker's events (local ICE
+ * candidates, connection state). Main context only.
+ */
+#pragma once
+
+#include <glib.h>
+#include <json-glib/json-glib.h>
+
+#include "hz-http.h"
+#include "hz-media-room.h"
+#include "hz-room-store.h"
+
+G_BEGIN_DECLS
+
+#define HZ_SIGNAL_ERROR (hz_signal_error_quark ())
+GQuark hz_signal_error_quark (void);
+
+/* Each code is sent to the client as the snake_case string of
+ * hz_signal_error_code(). */
+typedef enum {
+  HZ_SIGNAL_ERROR_BAD_JSON,
+  HZ_SIGNAL_ERROR_BAD_REQUEST,
+  HZ_SIGNAL_ERROR_UNKNOWN_TYPE,
+  HZ_SIGNAL_ERROR_NOT_JOINED,
+  HZ_SIGNAL_ERROR_ALREADY_JOINED,
+  HZ_SIGNAL_ERROR_INVALID_TOKEN,
+  HZ_SIGNAL_ERROR_TOKEN_EXPIRED,
+  HZ_SIGNAL_ERROR_ROOM_NOT_FOUND,
+  HZ_SIGNAL_ERROR_ROOM_NOT_OPEN,
+  HZ_SIGNAL_ERROR_ROOM_FULL,
+  HZ_SIGNAL_ERROR_FORBIDDEN,
+  HZ_SIGNAL_ERROR_BAD_SDP,
+  HZ_SIGNAL_ERROR_UNSUPPORTED_CODEC,
+  HZ_SIGNAL_ERROR_BAD_CANDIDATE,
+  HZ_SIGNAL_ERROR_RATE_LIMITED,
+  HZ_SIGNAL_ERROR_INTERNAL,
+} HzSignalError;
+
+const char *hz_signal_error_code (HzSignalError code);
+
+typedef struct {
+  HzWorkerPool *workers;
+  HzDtlsCert *cert;
+  HzRoomStore *store;
+  const char *token_secret;
+  const char *media_ip;
+  guint port_min, port_max;
+  const char *stun_server;   /* "host:port" or NULL */
+  const char *turn_server;   /* "turn:host:port?transport=udp" style URL or host:port, or NULL */
+  const char *turn_user, *turn_password;
+} HzSignalConfig;
+
+typedef struct _HzSignal HzSignal;
+
+HzSignal *hz_signal_new (const HzSignalConfig *config);
+void hz_signal_free (HzSignal *sig);
+void hz_signal_attach (HzSignal *sig, HzHttpServer *http);
+
+/* The live members of a room as a JSON array, or NULL when nobody is in it. */
+JsonArray *hz_signal_list_members (HzSignal *sig, const char *room_id);
+/* Tells every member {"type":"room_closed","reason"} and closes every room. */
+void hz_signal_close_all (HzSignal *sig, const char *reason);
+
+guint hz_signal_get_n_rooms (HzSignal *sig);
+guint hz_signal_get_n_members (HzSignal *sig);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HzSignal, hz_signal_free)
+
+G_END_DECLS
