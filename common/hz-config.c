@@ -253,8 +253,12 @@ hz_config_validate_listen (HzConfig *self, GError **error)
   colon = strrchr (self->listen, ':');
   if (colon != NULL && colon[1] != '\0' && strspn (colon + 1, "0123456789") == strlen (colon + 1))
     parsed = g_network_address_parse (self->listen, 0, &error_local);
-  /* Port 0 is allowed: the kernel picks a free port (tests, ephemeral nodes). */
-  if (parsed == NULL) {
+  /* Port 0 is allowed, written as such: the kernel picks a free port
+   * (tests, ephemeral nodes). An unbracketed IPv6 address parses as a host
+   * without a port and is refused. */
+  if (parsed == NULL ||
+      (g_network_address_get_port (G_NETWORK_ADDRESS (parsed)) == 0 &&
+       (strcmp (colon + 1, "0") != 0 || (self->listen[0] != '[' && strchr (self->listen, ':') != colon)))) {
     g_set_error (error, HZ_CONFIG_ERROR, HZ_CONFIG_ERROR_INVALID,
                  "[http] listen must be host:port or [ipv6]:port, not \"%s\"", self->listen);
     return FALSE;

@@ -1,41 +1,112 @@
 /* hz-db-migrations: the numbered schema migrations, oldest first. A migration
- * is never edited once released: change the schema by appending one. */
+ * is never edited once released: change the schema by appending one. Where
+ * the dialects agree one text serves both; times are RFC 3339 UTC text. */
 #include "hz-db-private.h"
+
+#define HZ_V1_TABLES(EVENT_ID) \
+  "CREATE TABLE rooms (" \
+  "  id TEXT PRIMARY KEY," \
+  "  title TEXT NOT NULL," \
+  "  kind TEXT NOT NULL CHECK (kind IN ('consult', 'teaching'))," \
+  "  state TEXT NOT NULL CHECK (state IN ('scheduled', 'open', 'live', 'closed'))," \
+  "  starts_at TEXT NOT NULL," \
+  "  ends_at TEXT NOT NULL," \
+  "  capacity INTEGER NOT NULL," \
+  "  record INTEGER NOT NULL DEFAULT 0," \
+  "  host_institution TEXT," \
+  "  created_at TEXT NOT NULL," \
+  "  updated_at TEXT NOT NULL);" \
+  "CREATE INDEX rooms_starts_at ON rooms (starts_at);" \
+  "CREATE TABLE participants (" \
+  "  id TEXT PRIMARY KEY," \
+  "  room_id TEXT NOT NULL REFERENCES rooms (id)," \
+  "  user_id TEXT NOT NULL," \
+  "  display_name TEXT NOT NULL," \
+  "  institution TEXT NOT NULL," \
+  "  role TEXT NOT NULL," \
+  "  joined_at TEXT NOT NULL," \
+  "  left_at TEXT);" \
+  "CREATE INDEX participants_room ON participants (room_id);" \
+  "CREATE TABLE consult_events (" \
+  "  id " EVENT_ID "," \
+  "  room_id TEXT NOT NULL REFERENCES rooms (id)," \
+  "  at TEXT NOT NULL," \
+  "  kind TEXT NOT NULL," \
+  "  actor TEXT," \
+  "  detail_json TEXT);" \
+  "CREATE INDEX consult_events_room ON consult_events (room_id, at);"
+
+/* The consult record (one per consult room, id = the room's id, created at
+ * the request before the room exists), the idempotency keys of every write
+ * that can come through the journal, and the join indexes of the filters. */
+#define HZ_V2_RECORDS \
+  "CREATE TABLE consults (" \
+  "  id TEXT PRIMARY KEY," \
+  "  room_id TEXT REFERENCES rooms (id)," \
+  "  status TEXT NOT NULL CHECK (status IN ('requested', 'scheduled', 'concluded', 'cancelled'))," \
+  "  inviting_institution TEXT," \
+  "  invited_institution TEXT," \
+  "  reason TEXT," \
+  "  patient_context TEXT," \
+  "  requested_by TEXT," \
+  "  requested_at TEXT," \
+  "  accepted_by TEXT," \
+  "  accepted_at TEXT," \
+  "  consent_by TEXT," \
+  "  consent_at TEXT," \
+  "  conclusion_text TEXT," \
+  "  conclusion_by TEXT," \
+  "  conclusion_institution TEXT," \
+  "  referral_direction TEXT CHECK (referral_direction IN ('up', 'down'))," \
+  "  referral_institution TEXT," \
+  "  concluded_at TEXT," \
+  "  created_at TEXT NOT NULL," \
+  "  retain_until TEXT NOT NULL);" \
+  "CREATE INDEX consults_created ON consults (created_at);" \
+  "CREATE INDEX consults_retain ON consults (retain_until);" \
+  "CREATE INDEX participants_user ON participants (user_id);" \
+  "CREATE INDEX participants_institution ON participants (institution);" \
+  "CREATE TABLE applied_keys (" \
+  "  key TEXT PRIMARY KEY," \
+  "  applied_at TEXT NOT NULL);"
+
+/* The audit log: explicit ids (1, 2, ...) so each entry's hash can cover its
+ * id; audit_head holds the chain's end and the anchor left by purges. */
+#define HZ_V3_AUDIT \
+  "CREATE TABLE audit_log (" \
+  "  id BIGINT PRIMARY KEY," \
+  "  at TEXT NOT NULL," \
+  "  actor TEXT," \
+  "  institution TEXT," \
+  "  action TEXT NOT NULL," \
+  "  target TEXT," \
+  "  outcome TEXT NOT NULL," \
+  "  detail TEXT," \
+  "  prev_hash TEXT NOT NULL," \
+  "  hash TEXT NOT NULL);" \
+  "CREATE INDEX audit_log_at ON audit_log (at);" \
+  "CREATE TABLE audit_head (" \
+  "  one INTEGER PRIMARY KEY CHECK (one = 1)," \
+  "  last_id BIGINT NOT NULL," \
+  "  last_hash TEXT NOT NULL," \
+  "  anchor_id BIGINT NOT NULL," \
+  "  anchor_hash TEXT NOT NULL);" \
+  "INSERT INTO audit_head VALUES (1, 0, " \
+  "  '0000000000000000000000000000000000000000000000000000000000000000', 0," \
+  "  '0000000000000000000000000000000000000000000000000000000000000000');"
 
 static const HzDbMigration hz_db_migration_list[] = {
   { 1, "rooms, participants, consult events", {
-    [HZ_DB_DIALECT_SQLITE] =
-      "CREATE TABLE rooms ("
-      "  id TEXT PRIMARY KEY,"
-      "  title TEXT NOT NULL,"
-      "  kind TEXT NOT NULL CHECK (kind IN ('consult', 'teaching')),"
-      "  state TEXT NOT NULL CHECK (state IN ('scheduled', 'open', 'live', 'closed')),"
-      "  starts_at TEXT NOT NULL,"
-      "  ends_at TEXT NOT NULL,"
-      "  capacity INTEGER NOT NULL,"
-      "  record INTEGER NOT NULL DEFAULT 0,"
-      "  host_institution TEXT,"
-      "  created_at TEXT NOT NULL,"
-      "  updated_at TEXT NOT NULL);"
-      "CREATE INDEX rooms_starts_at ON rooms (starts_at);"
-      "CREATE TABLE participants ("
-      "  id TEXT PRIMARY KEY,"
-      "  room_id TEXT NOT NULL REFERENCES rooms (id),"
-      "  user_id TEXT NOT NULL,"
-      "  display_name TEXT NOT NULL,"
-      "  institution TEXT NOT NULL,"
-      "  role TEXT NOT NULL,"
-      "  joined_at TEXT NOT NULL,"
-      "  left_at TEXT);"
-      "CREATE INDEX participants_room ON participants (room_id);"
-      "CREATE TABLE consult_events ("
-      "  id INTEGER PRIMARY KEY,"
-      "  room_id TEXT NOT NULL REFERENCES rooms (id),"
-      "  at TEXT NOT NULL,"
-      "  kind TEXT NOT NULL,"
-      "  actor TEXT,"
-      "  detail_json TEXT);"
-      "CREATE INDEX consult_events_room ON consult_events (room_id, at);",
+    [HZ_DB_DIALECT_SQLITE] = HZ_V1_TABLES ("INTEGER PRIMARY KEY"),
+    [HZ_DB_DIALECT_POSTGRES] = HZ_V1_TABLES ("BIGSERIAL PRIMARY KEY"),
+  } },
+  { 2, "consult records, idempotency keys", {
+    [HZ_DB_DIALECT_SQLITE] = HZ_V2_RECORDS,
+    [HZ_DB_DIALECT_POSTGRES] = HZ_V2_RECORDS,
+  } },
+  { 3, "audit log with hash chain", {
+    [HZ_DB_DIALECT_SQLITE] = HZ_V3_AUDIT,
+    [HZ_DB_DIALECT_POSTGRES] = HZ_V3_AUDIT,
   } },
 };
 

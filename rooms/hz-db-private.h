@@ -8,6 +8,7 @@ G_BEGIN_DECLS
 
 typedef enum {
   HZ_DB_DIALECT_SQLITE,
+  HZ_DB_DIALECT_POSTGRES,
   HZ_DB_DIALECT_LAST,
 } HzDbDialect;
 
@@ -34,6 +35,10 @@ typedef struct {
 /* hz-db-sqlite.c */
 extern const HzDbBackend hz_db_sqlite_backend;
 gpointer hz_db_sqlite_open (const char *path, GError **error);
+
+/* hz-db-pg.c */
+extern const HzDbBackend hz_db_pg_backend;
+gpointer hz_db_pg_open (const char *url, GError **error);
 
 /* hz-db-migrations.c */
 const HzDbMigration *hz_db_migrations (guint *n_migrations);

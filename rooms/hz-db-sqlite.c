@@ -12,10 +12,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
 static gboolean
 hz_db_sqlite_fail (sqlite3 *db, const char *what, GError **error)
 {
-  int code = sqlite3_extended_errcode (db);
+  int code = sqlite3_extended_errcode (db) & 0xff;
+  /* a locked, full or failing disk is a condition to wait out, not a bad statement */
+  gboolean unavailable = code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_IOERR ||
+                         code == SQLITE_FULL || code == SQLITE_CANTOPEN || code == SQLITE_READONLY;
 
   g_set_error (error, HZ_DB_ERROR,
-               (code & 0xff) == SQLITE_CONSTRAINT ? HZ_DB_ERROR_CONSTRAINT : HZ_DB_ERROR_QUERY,
+               code == SQLITE_CONSTRAINT ? HZ_DB_ERROR_CONSTRAINT
+               : unavailable ? HZ_DB_ERROR_UNAVAILABLE : HZ_DB_ERROR_QUERY,
                "%s: %s", what, sqlite3_errmsg (db));
   return FALSE;
 }

@@ -32,6 +32,22 @@ hz_db_unref (HzDb *self)
     g_atomic_rc_box_release_full (self, (GDestroyNotify) hz_db_clear);
 }
 
+/* Returns: "sqlite" or "postgresql". */
+const char *
+hz_db_backend_name (HzDb *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->backend->name;
+}
+
+/* Whether dialect-specific SQL (FOR UPDATE, ...) should take the PostgreSQL form. */
+gboolean
+hz_db_is_postgres (HzDb *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return self->backend->dialect == HZ_DB_DIALECT_POSTGRES;
+}
+
 gboolean
 hz_db_exec (HzDb *self, const char *sql, GError **error)
 {
@@ -183,8 +199,16 @@ hz_db_migrate (HzDb *self, GError **error)
                    "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)", error))
     return FALSE;
   for (guint i = 0; i < n; i++) {
-    if (!hz_db_begin (self, error) ||
-        !hz_db_end (self, hz_db_migrate_one (self, &list[i], list[n - 1].version, error), error))
+    /* SQLite's BEGIN IMMEDIATE already serialises writers; PostgreSQL needs
+     * the table lock so two servers do not both apply a migration. */
+    gboolean ok;
+
+    if (!hz_db_begin (self, error))
+      return FALSE;
+    ok = self->backend->dialect != HZ_DB_DIALECT_POSTGRES ||
+         hz_db_exec (self, "LOCK TABLE schema_migrations IN EXCLUSIVE MODE", error);
+    ok = ok && hz_db_migrate_one (self, &list[i], list[n - 1].version, error);
+    if (!hz_db_end (self, ok, error))
       return FALSE;
   }
   return TRUE;
@@ -192,8 +216,9 @@ hz_db_migrate (HzDb *self, GError **error)
 
 /**
  * hz_db_open:
- * @url: "sqlite:PATH" (PATH may be ":memory:")
- * @error: a #GError
+ * @url: "sqlite:PATH" (PATH may be ":memory:") or
+ *   "postgresql://user:pass@host:port/db" ("postgres://" too)
+ * @error: a #GError; HZ_DB_ERROR_UNAVAILABLE when the server is not there
  *
  * Opens the database and applies pending migrations.
  *
@@ -206,14 +231,19 @@ hz_db_open (const char *url, GError **error)
 
   g_return_val_if_fail (url != NULL, NULL);
 
-  if (!g_str_has_prefix (url, "sqlite:") || url[7] == '\0') {
+  self = g_atomic_rc_box_new0 (HzDb);
+  if (g_str_has_prefix (url, "sqlite:") && url[7] != '\0') {
+    self->backend = &hz_db_sqlite_backend;
+    self->conn = hz_db_sqlite_open (url + 7, error);
+  } else if (g_str_has_prefix (url, "postgresql://") || g_str_has_prefix (url, "postgres://")) {
+    self->backend = &hz_db_pg_backend;
+    self->conn = hz_db_pg_open (url, error);
+  } else {
     g_set_error (error, HZ_DB_ERROR, HZ_DB_ERROR_URL,
-                 "database url \"%s\": this build supports sqlite:PATH", url);
+                 "database url \"%s\": must be sqlite:PATH or postgresql://user:pass@host:port/db",
+                 url);
     return NULL;
   }
-  self = g_atomic_rc_box_new0 (HzDb);
-  self->backend = &hz_db_sqlite_backend;
-  self->conn = hz_db_sqlite_open (url + 7, error);
   if (self->conn == NULL)
     return NULL;
   if (!hz_db_migrate (self, error))

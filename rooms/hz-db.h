@@ -1,6 +1,7 @@
 /* hz-db: the database layer. Owns the connection, the backend vtable (SQLite
- * now; PostgreSQL through libpq goes behind the same vtable), the numbered
- * schema migrations and their bookkeeping in schema_migrations.
+ * and PostgreSQL through libpq), the numbered schema migrations (SQL per
+ * backend where the dialects differ) and their bookkeeping in
+ * schema_migrations.
  *
  * SQL uses $1, $2, ... placeholders (understood by SQLite and PostgreSQL alike);
  * parameters and results are text, NULL meaning SQL NULL. An HzDb is used by
@@ -21,6 +22,7 @@ typedef enum {
   HZ_DB_ERROR_QUERY,      /* a statement failed */
   HZ_DB_ERROR_CONSTRAINT, /* a statement broke a constraint (unique, foreign key) */
   HZ_DB_ERROR_SCHEMA,     /* the database's schema is newer than this program */
+  HZ_DB_ERROR_UNAVAILABLE,/* the server cannot be reached or is busy: retry later */
 } HzDbError;
 
 typedef struct _HzDb HzDb;
@@ -36,6 +38,8 @@ HzDb       *hz_db_open           (const char *url, GError **error);
 HzDb       *hz_db_ref            (HzDb *self);
 void        hz_db_unref          (HzDb *self);
 guint       hz_db_schema_version (HzDb *self, GError **error);
+const char *hz_db_backend_name   (HzDb *self);
+gboolean    hz_db_is_postgres    (HzDb *self);
 gboolean    hz_db_exec           (HzDb *self, const char *sql, GError **error);
 HzDbRows   *hz_db_query          (HzDb               *self,
                                   const char         *sql,

@@ -503,10 +503,11 @@ hz_http_on_request (HzHttpServer *self, struct lws *wsi, HzSession *pss)
 
   req->route = hz_http_server_find_route (self, req, &path_known);
   if (req->route == NULL) {
-    if (path_known || (!g_str_has_prefix (req->path, "/api/") && g_strcmp0 (req->path, "/api") != 0 &&
-                       g_strcmp0 (req->method, "GET") != 0 && g_strcmp0 (req->method, "HEAD") != 0))
+    gboolean api = g_str_has_prefix (req->path, "/api/") || g_strcmp0 (req->path, "/api") == 0;
+    gboolean get = g_strcmp0 (req->method, "GET") == 0 || g_strcmp0 (req->method, "HEAD") == 0;
+    if (path_known || (!api && !get))
       hz_http_request_fail (req, 405, "method_not_allowed", "method not allowed here");
-    else if (g_str_has_prefix (req->path, "/api/") || g_strcmp0 (req->path, "/api") == 0)
+    else if (api)
       hz_http_request_fail (req, 404, "not_found", "no such endpoint");
     else
       return hz_http_serve_static (self, wsi, pss);

@@ -365,6 +365,10 @@ parse_ssrc_attr (HzSdpMedia *m, SsrcScan *scan, const char *key, const char *val
     g_auto (GStrv) parts = g_strsplit (val, " ", -1);
     gboolean fid = g_strcmp0 (parts[0], "FID") == 0;
     gboolean sim = g_strcmp0 (parts[0], "SIM") == 0;
+    if (parts[0] == NULL) {
+      g_set_error (error, HZ_SDP_ERROR, HZ_SDP_ERROR_PARSE, "m-line %u: empty a=ssrc-group", m->index);
+      return FALSE;
+    }
     if (scan->fid->len + scan->secondary->len > 2 * HZ_SDP_MAX_SSRCS) {
       g_set_error (error, HZ_SDP_ERROR, HZ_SDP_ERROR_TOO_LARGE,
                    "m-line %u: too many a=ssrc-group lines", m->index);

@@ -138,7 +138,8 @@ char *hz_sdp_fmtp_get (const char *fmtp, const char *key);
 /* the rtx codec whose apt= is @pt, or NULL */
 HzSdpCodec *hz_sdp_media_find_rtx (const HzSdpMedia *media, guint pt);
 
-/* Parses and validates remote SDP of at most @max_len bytes: v=0, a=mid on every
+/* Parses and validates remote SDP of at most @max_len bytes: UTF-8 with no
+ * control characters but CR/LF, v=0 and o= lines, a=mid on every non-rejected
  * m-line, unique mids, at most HZ_SDP_MAX_MEDIA m-lines; when at least one
  * audio/video m-line is not rejected: ICE ufrag/pwd (session or media level,
  * equal on all bundled m-lines), a=fingerprint, a=setup, a=rtcp-mux on each
@@ -166,7 +167,8 @@ HzSdpSession *hz_sdp_parse_answer (const char *text, gsize max_len,
 char *hz_sdp_build_answer (const HzSdpSession *offer, const HzSdpLocal *local,
                            HzSdpSession **out_accepted, GError **error);
 
-/* Offers the subscriber connection: one m-line per track in the given order
+/* Offers the subscriber connection (o= line: local->session_id and @version,
+ * which must grow with every renegotiation): one m-line per track in the given order
  * (keep it stable across renegotiations), setup actpass, sendonly or
  * inactive, a=msid and a=ssrc cname/msid lines (+ ssrc-group:FID with rtx),
  * rtcp-mux, BUNDLE over all m-lines, trickle. Zero tracks give an offer with

@@ -233,7 +233,7 @@ function renderTile(id) {
     : page.participants.get(id) || {};
   const name = p.display_name || '…';
   tile.el.classList.toggle('me', isMe);
-  tile.el.querySelector('.name').textContent = isMe ? `${name}（${t('call.me')}）` : name;
+  tile.el.querySelector('.name').textContent = isMe ? t('call.me', { name }) : name;
   tile.el.querySelector('.role-badge').textContent = p.role ? roleName(p.role) : '';
   tile.el.querySelector('.role-badge').hidden = !p.role;
   tile.el.querySelector('.institution').textContent = p.institution || '';

@@ -132,7 +132,10 @@ async function waitForMediaInPage({ timeoutMs }) {
   const dump = async (pc) => {
     if (!pc) return null;
     const out = [];
-    (await pc.getStats()).forEach((s) => out.push(s));
+    const keep = ['inbound-rtp', 'outbound-rtp', 'remote-inbound-rtp', 'transport', 'candidate-pair', 'local-candidate', 'remote-candidate'];
+    (await pc.getStats()).forEach((s) => {
+      if (keep.includes(s.type) && (s.type !== 'candidate-pair' || s.nominated)) out.push(s);
+    });
     return out;
   };
   while (performance.now() - start < timeoutMs) {

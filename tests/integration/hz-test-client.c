@@ -8,8 +8,6 @@
 #include "hz-dtls.h"
 #include "hz-sdp.h"
 
-#define TEST_ADMIN_KEY "integration-admin-key"
-#define TEST_TOKEN_SECRET "integration-token-secret"
 
 struct _HzTestClient {
   SoupSession *session;
@@ -49,8 +47,8 @@ hz_test_server_start (void)
   env = g_get_environ ();
   env = g_environ_setenv (env, "HUIZHEN_HTTP_LISTEN", "127.0.0.1:0", TRUE);
   env = g_environ_setenv (env, "HUIZHEN_STORAGE_DATA_DIR", ts->data_dir, TRUE);
-  env = g_environ_setenv (env, "HUIZHEN_AUTH_ADMIN_KEY", TEST_ADMIN_KEY, TRUE);
-  env = g_environ_setenv (env, "HUIZHEN_AUTH_TOKEN_SECRET", TEST_TOKEN_SECRET, TRUE);
+  env = g_environ_setenv (env, "HUIZHEN_AUTH_ADMIN_KEY", HZ_TEST_ADMIN_KEY, TRUE);
+  env = g_environ_setenv (env, "HUIZHEN_AUTH_TOKEN_SECRET", HZ_TEST_TOKEN_SECRET, TRUE);
   env = g_environ_setenv (env, "HUIZHEN_MEDIA_IP", "127.0.0.1", TRUE);
   env = g_environ_setenv (env, "HUIZHEN_MEDIA_WORKERS", "2", TRUE);
   ts->config = hz_config_load_with_environ (NULL, (const char *const *) env, &error);
@@ -143,7 +141,7 @@ hz_test_create_room (HzTestServer *ts, const char *kind)
   g_autofree char *body = g_strdup_printf (
       "{\"title\":\"integration\",\"kind\":\"%s\",\"starts_at\":\"%s\",\"ends_at\":\"%s\"}", kind, a, b);
   g_autoptr(JsonNode) reply = NULL;
-  guint status = hz_test_http (ts->base_url, "POST", "/api/v1/rooms", TEST_ADMIN_KEY, body, &reply);
+  guint status = hz_test_http (ts->base_url, "POST", "/api/v1/rooms", HZ_TEST_ADMIN_KEY, body, &reply);
 
   g_assert_cmpuint (status, ==, 201);
   return g_strdup (json_object_get_string_member (json_node_get_object (reply), "id"));
@@ -157,7 +155,7 @@ hz_test_issue_token (HzTestServer *ts, const char *room_id, const char *user, co
       "{\"user\":\"%s\",\"display_name\":\"%s\",\"institution\":\"Test Clinic\",\"role\":\"%s\"}",
       user, user, role);
   g_autoptr(JsonNode) reply = NULL;
-  guint status = hz_test_http (ts->base_url, "POST", path, TEST_ADMIN_KEY, body, &reply);
+  guint status = hz_test_http (ts->base_url, "POST", path, HZ_TEST_ADMIN_KEY, body, &reply);
 
   g_assert_cmpuint (status, ==, 201);
   return g_strdup (json_object_get_string_member (json_node_get_object (reply), "token"));

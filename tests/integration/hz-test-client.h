@@ -17,6 +17,9 @@
 
 G_BEGIN_DECLS
 
+#define HZ_TEST_ADMIN_KEY "integration-admin-key"
+#define HZ_TEST_TOKEN_SECRET "integration-token-secret"
+
 typedef struct _HzTestClient HzTestClient;
 
 typedef void (*HzTestRtpFunc) (HzTestClient *client, const guint8 *buf, gsize len, gpointer data);

@@ -5,7 +5,9 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "hz-db-private.h"
 #include "hz-room-store.h"
+#include "hz-test-db.h"
 
 typedef struct {
   char        *dir;
@@ -40,7 +42,7 @@ static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
   f->dir = g_dir_make_tmp ("hz-rooms-XXXXXX", NULL);
-  f->url = g_strdup_printf ("sqlite:%s/db/huizhen.db", f->dir);  /* db/ does not exist yet */
+  f->url = hz_test_db_url_new (f->dir);
   fixture_open (f);
 }
 
@@ -64,6 +66,7 @@ static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
   fixture_close (f);
+  hz_test_db_drop (f->url);
   rm_rf (f->dir);
   g_free (f->dir);
   g_free (f->url);
@@ -289,15 +292,17 @@ test_migrations_idempotent (Fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_autoptr(HzDb) newer = NULL;
   g_autoptr(HzDbRows) rows = NULL;
+  guint n = 0;
+  const HzDbMigration *list = hz_db_migrations (&n);
 
-  g_assert_cmpuint (hz_db_schema_version (f->db, &error), ==, 1);
+  g_assert_cmpuint (hz_db_schema_version (f->db, &error), ==, list[n - 1].version);
   fixture_close (f);
   fixture_open (f);
   fixture_close (f);
   fixture_open (f);
-  g_assert_cmpuint (hz_db_schema_version (f->db, &error), ==, 1);
+  g_assert_cmpuint (hz_db_schema_version (f->db, &error), ==, list[n - 1].version);
   g_assert_no_error (error);
-  g_assert_cmpuint (count_rows (f, "SELECT COUNT(*) FROM schema_migrations"), ==, 1);
+  g_assert_cmpuint (count_rows (f, "SELECT COUNT(*) FROM schema_migrations"), ==, n);
 
   /* A database migrated by a newer program is refused, not damaged. */
   rows = hz_db_query (f->db, "INSERT INTO schema_migrations VALUES (99, 'future', '2030-01-01T00:00:00Z')",
@@ -312,10 +317,16 @@ static void
 test_db_url (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(HzDb) pg = hz_db_open ("postgresql://hz@localhost/hz", &error);
+  g_autoptr(HzDb) other = hz_db_open ("mysql://hz@localhost/hz", &error);
+  g_autoptr(HzDb) pg = NULL;
   g_autoptr(HzDb) empty = NULL;
 
   g_assert_error (error, HZ_DB_ERROR, HZ_DB_ERROR_URL);
+  g_assert_null (other);
+  g_clear_error (&error);
+  /* nothing listens on port 1: the server is unavailable, not the url wrong */
+  pg = hz_db_open ("postgresql://hz@127.0.0.1:1/hz", &error);
+  g_assert_error (error, HZ_DB_ERROR, HZ_DB_ERROR_UNAVAILABLE);
   g_assert_null (pg);
   g_clear_error (&error);
   empty = hz_db_open ("sqlite:", &error);

@@ -406,6 +406,7 @@ test_errors (void)
   g_autofree char *dup_mid = replace (av, "a=mid:1\r\n", "a=mid:0\r\n");
   g_autofree char *bad_rtpmap = replace (av, "a=rtpmap:96 VP8/90000", "a=rtpmap:96 VP8/ninety");
   g_autofree char *bad_pt = replace (av, "SAVPF 96 97 ", "SAVPF 96 x97 ");
+  g_autofree char *empty_group = replace (av, "a=ssrc-group:FID 2882692182 4183192058", "a=ssrc-group:"); /* fuzz-sdp */
   g_autofree char *bad_fmtp = replace (av, "useinbandfec=1", "useinb\001andfec=1"); /* found by fuzz-sdp */
   g_autoptr (GString) many = g_string_new ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n");
 
@@ -421,6 +422,7 @@ test_errors (void)
   assert_parse_error ("hello, this is not SDP\r\n", MAX_LEN, HZ_SDP_ERROR_PARSE, "not an SDP");
   assert_parse_error ("v=0\r\n\xff\xfe\r\n", MAX_LEN, HZ_SDP_ERROR_PARSE, "UTF-8");
   assert_parse_error ("", MAX_LEN, HZ_SDP_ERROR_PARSE, "not an SDP");
+  assert_parse_error (empty_group, MAX_LEN, HZ_SDP_ERROR_PARSE, "m-line 1: empty a=ssrc-group");
   assert_parse_error (bad_fmtp, MAX_LEN, HZ_SDP_ERROR_PARSE, "control character 0x01");
   assert_parse_error (av, strlen (av) - 1, HZ_SDP_ERROR_TOO_LARGE, "larger than");
 
