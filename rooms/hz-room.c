@@ -39,6 +39,8 @@ static const struct {
   [HZ_ROOM_STORE_ERROR_CLOSED] = { "room_closed", 410 },
   [HZ_ROOM_STORE_ERROR_FULL] = { "room_full", 409 },
   [HZ_ROOM_STORE_ERROR_WRONG_ROOM] = { "wrong_room", 403 },
+  [HZ_ROOM_STORE_ERROR_OVERLAP] = { "overlap", 409 },
+  [HZ_ROOM_STORE_ERROR_FORBIDDEN] = { "forbidden", 403 },
 };
 
 /**
@@ -57,6 +59,8 @@ hz_room_store_error_code (const GError *error)
     return hz_room_error_map[error->code].code;
   if (g_error_matches (error, HZ_DB_ERROR, HZ_DB_ERROR_CONSTRAINT))
     return "conflict";
+  if (g_error_matches (error, HZ_DB_ERROR, HZ_DB_ERROR_UNAVAILABLE))
+    return "unavailable";
   return "internal_error";
 }
 
@@ -70,6 +74,8 @@ hz_room_store_error_status (const GError *error)
     return hz_room_error_map[error->code].status;
   if (g_error_matches (error, HZ_DB_ERROR, HZ_DB_ERROR_CONSTRAINT))
     return 409;
+  if (g_error_matches (error, HZ_DB_ERROR, HZ_DB_ERROR_UNAVAILABLE))
+    return 503;
   return 500;
 }
 
@@ -397,10 +403,19 @@ hz_room_to_json (const HzRoom *room)
  * @error: HZ_ROOM_STORE_ERROR_NOT_OPEN or _CLOSED when not open
  *
  * A room takes joins from starts_at minus the 15-minute lobby until ends_at
- * plus 10 minutes of grace, both ends included, unless it is closed.
+ * plus 10 minutes of grace, both ends included, unless it is closed. The
+ * configured times are applied by hz_room_is_open_for_join_full().
  */
 gboolean
 hz_room_is_open_for_join (const HzRoom *room, GDateTime *now, GError **error)
+{
+  return hz_room_is_open_for_join_full (room, now, HZ_ROOM_LOBBY_S, HZ_ROOM_GRACE_S, error);
+}
+
+/* hz_room_is_open_for_join() with a lobby of @lobby_s and a grace of @grace_s. */
+gboolean
+hz_room_is_open_for_join_full (const HzRoom *room, GDateTime *now, guint lobby_s, guint grace_s,
+                               GError **error)
 {
   g_autoptr(GDateTime) opens = NULL;
   g_autoptr(GDateTime) closes = NULL;
@@ -411,8 +426,8 @@ hz_room_is_open_for_join (const HzRoom *room, GDateTime *now, GError **error)
     g_set_error_literal (error, HZ_ROOM_STORE_ERROR, HZ_ROOM_STORE_ERROR_CLOSED, "the room is closed");
     return FALSE;
   }
-  opens = g_date_time_add_seconds (room->starts_at, -HZ_ROOM_LOBBY_S);
-  closes = g_date_time_add_seconds (room->ends_at, HZ_ROOM_GRACE_S);
+  opens = g_date_time_add_seconds (room->starts_at, -(gdouble) lobby_s);
+  closes = g_date_time_add_seconds (room->ends_at, grace_s);
   if (g_date_time_compare (now, opens) < 0) {
     text = hz_db_time_to_text (opens);
     g_set_error (error, HZ_ROOM_STORE_ERROR, HZ_ROOM_STORE_ERROR_NOT_OPEN, "the room opens at %s", text);

@@ -25,6 +25,8 @@ typedef enum {
   HZ_ROOM_STORE_ERROR_CLOSED,         /* room_closed 410: closed or past its grace */
   HZ_ROOM_STORE_ERROR_FULL,           /* room_full 409: capacity reached */
   HZ_ROOM_STORE_ERROR_WRONG_ROOM,     /* wrong_room 403: the token names another room */
+  HZ_ROOM_STORE_ERROR_OVERLAP,        /* overlap 409: the host has a room in that window */
+  HZ_ROOM_STORE_ERROR_FORBIDDEN,      /* forbidden 403: not allowed for this role */
 } HzRoomStoreError;
 
 typedef enum {
@@ -59,6 +61,8 @@ typedef struct {
 HzRoom      *hz_room_new_from_json          (JsonNode *body, GError **error);
 JsonNode    *hz_room_to_json                (const HzRoom *room);
 gboolean     hz_room_is_open_for_join       (const HzRoom *room, GDateTime *now, GError **error);
+gboolean     hz_room_is_open_for_join_full  (const HzRoom *room, GDateTime *now, guint lobby_s,
+                                             guint grace_s, GError **error);
 GDateTime   *hz_room_parse_time             (const char *text);
 const char  *hz_room_state_to_string        (HzRoomState state);
 gboolean     hz_room_state_from_string      (const char *text, HzRoomState *state);
