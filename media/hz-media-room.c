@@ -137,9 +137,11 @@ typedef enum {
   OP_ADD_ENDPOINT,
   OP_SET_REMOTE,
   OP_ADD_CANDIDATE,
+  OP_RESTART_ICE,
   OP_REMOVE_ENDPOINT,
   OP_ADD_TRACK,
   OP_REMOVE_TRACK,
+  OP_SET_PAUSED,
   OP_SUBSCRIBE,
   OP_UNSUBSCRIBE,
   OP_DESTROY,
@@ -151,6 +153,7 @@ typedef struct {
   HzEndpointId id;
   char *s1, *s2, *s3, *s4; /* ufrag, pwd, fp algorithm, fingerprint / candidate */
   HzDtlsRole role;
+  gboolean flag;
   guint32 track_id;
   HzTrackInInfo in_info;
   HzTrackOutInfo out_info;
@@ -239,6 +242,10 @@ op_run (gpointer data)
     if (ep != NULL && !hz_peer_add_remote_candidate (ep->peer, op->s1, &error))
       g_debug ("endpoint %u: %s", op->id, error->message);
     break;
+  case OP_RESTART_ICE:
+    if (ep != NULL && !hz_peer_restart_ice (ep->peer, op->s1, op->s2, op->s3, op->s4, &error))
+      g_warning ("endpoint %u: %s", op->id, error->message);
+    break;
   case OP_REMOVE_ENDPOINT:
     g_hash_table_remove (wr->endpoints, GUINT_TO_POINTER (op->id));
     break;
@@ -248,6 +255,9 @@ op_run (gpointer data)
     break;
   case OP_REMOVE_TRACK:
     hz_router_remove_track (wr->router, op->track_id);
+    break;
+  case OP_SET_PAUSED:
+    hz_router_set_paused (wr->router, op->track_id, op->flag);
     break;
   case OP_SUBSCRIBE:
     if (ep != NULL &&
@@ -359,6 +369,19 @@ hz_media_room_set_remote (HzMediaRoom *room, HzEndpointId id, const char *ufrag,
 }
 
 void
+hz_media_room_restart_ice (HzMediaRoom *room, HzEndpointId id, const char *local_ufrag,
+                           const char *local_pwd, const char *remote_ufrag, const char *remote_pwd)
+{
+  Op *op = op_new (room, OP_RESTART_ICE, id);
+
+  op->s1 = g_strdup (local_ufrag);
+  op->s2 = g_strdup (local_pwd);
+  op->s3 = g_strdup (remote_ufrag);
+  op->s4 = g_strdup (remote_pwd);
+  op_post (room, op);
+}
+
+void
 hz_media_room_add_candidate (HzMediaRoom *room, HzEndpointId id, const char *candidate)
 {
   Op *op = op_new (room, OP_ADD_CANDIDATE, id);
@@ -388,6 +411,16 @@ hz_media_room_remove_track (HzMediaRoom *room, guint32 track_id)
   Op *op = op_new (room, OP_REMOVE_TRACK, 0);
 
   op->track_id = track_id;
+  op_post (room, op);
+}
+
+void
+hz_media_room_set_paused (HzMediaRoom *room, guint32 track_id, gboolean paused)
+{
+  Op *op = op_new (room, OP_SET_PAUSED, 0);
+
+  op->track_id = track_id;
+  op->flag = paused;
   op_post (room, op);
 }
 

@@ -43,11 +43,14 @@ guint hz_media_room_get_worker_index (HzMediaRoom *room);
 void hz_media_room_add_endpoint (HzMediaRoom *room, HzEndpointId id, const char *ufrag, const char *pwd);
 void hz_media_room_set_remote (HzMediaRoom *room, HzEndpointId id, const char *ufrag, const char *pwd,
                                const char *fp_algorithm, const char *fingerprint, HzDtlsRole role);
+void hz_media_room_restart_ice (HzMediaRoom *room, HzEndpointId id, const char *local_ufrag,
+                                const char *local_pwd, const char *remote_ufrag, const char *remote_pwd);
 void hz_media_room_add_candidate (HzMediaRoom *room, HzEndpointId id, const char *candidate);
 void hz_media_room_remove_endpoint (HzMediaRoom *room, HzEndpointId id);
 
 void hz_media_room_add_track (HzMediaRoom *room, HzEndpointId publisher, const HzTrackInInfo *info);
 void hz_media_room_remove_track (HzMediaRoom *room, guint32 track_id);
+void hz_media_room_set_paused (HzMediaRoom *room, guint32 track_id, gboolean paused);
 void hz_media_room_subscribe (HzMediaRoom *room, HzEndpointId subscriber, guint32 track_id,
                               const HzTrackOutInfo *info);
 void hz_media_room_unsubscribe (HzMediaRoom *room, HzEndpointId subscriber, guint32 track_id);

@@ -314,8 +314,11 @@ hz_peer_new (GMainContext *context, const HzPeerConfig *config,
   self->early_candidates = g_ptr_array_new_with_free_func (g_free);
   g_strlcpy (self->remote_addr, "(not connected)", sizeof self->remote_addr);
 
+  /* Consent freshness (RFC 7675): a peer that stops answering our checks
+   * for 30 s fails, so vanished browsers are cleaned up. */
   self->agent = nice_agent_new_full (context, NICE_COMPATIBILITY_RFC5245,
-                                     NICE_AGENT_OPTION_ICE_TRICKLE);
+                                     NICE_AGENT_OPTION_ICE_TRICKLE |
+                                     NICE_AGENT_OPTION_CONSENT_FRESHNESS);
   g_object_set (self->agent, "controlling-mode", config->controlling, "ice-tcp", FALSE,
                 "upnp", FALSE, NULL);
   if (config->ip != NULL && config->ip[0] != '\0') {
@@ -489,6 +492,38 @@ hz_peer_add_remote_candidate (HzPeer *self, const char *candidate, GError **erro
     return TRUE;
   }
   return add_candidate_now (self, candidate, error);
+}
+
+gboolean
+hz_peer_restart_ice (HzPeer *self, const char *local_ufrag, const char *local_pwd,
+                     const char *remote_ufrag, const char *remote_pwd, GError **error)
+{
+  GSList *locals;
+
+  if (!self->remote_set || self->state == HZ_PEER_STATE_FAILED ||
+      self->state == HZ_PEER_STATE_CLOSED) {
+    g_set_error_literal (error, HZ_PEER_ERROR, HZ_PEER_ERROR_BAD_STATE,
+                         "ICE restart needs a live connection");
+    return FALSE;
+  }
+  if (!nice_agent_restart_stream (self->agent, self->stream_id) ||
+      !nice_agent_set_local_credentials (self->agent, self->stream_id, local_ufrag, local_pwd) ||
+      !nice_agent_set_remote_credentials (self->agent, self->stream_id, remote_ufrag, remote_pwd)) {
+    g_set_error_literal (error, HZ_PEER_ERROR, HZ_PEER_ERROR_FAILED, "ICE restart refused");
+    return FALSE;
+  }
+  g_free (self->local_ufrag);
+  g_free (self->local_pwd);
+  self->local_ufrag = g_strdup (local_ufrag);
+  self->local_pwd = g_strdup (local_pwd);
+  /* The remote side needs our candidates for the new generation. */
+  locals = nice_agent_get_local_candidates (self->agent, self->stream_id, 1);
+  for (GSList *l = locals; l != NULL; l = l->next)
+    new_candidate_cb (self->agent, l->data, self);
+  g_slist_free_full (locals, (GDestroyNotify) nice_candidate_free);
+  if (self->cb.local_candidate != NULL)
+    self->cb.local_candidate (self, NULL, self->user_data);
+  return TRUE;
 }
 
 HzPeerState

@@ -80,6 +80,12 @@ gboolean hz_peer_set_remote (HzPeer *peer, const char *ufrag, const char *pwd,
 /* @candidate is "candidate:..." (with or without "a="); NULL ends them. */
 gboolean hz_peer_add_remote_candidate (HzPeer *peer, const char *candidate, GError **error);
 
+/* ICE restart (RFC 8445 §9): new local and remote credentials on the same
+ * stream; the DTLS association and SRTP keys stay, media resumes on the new
+ * pair. Local candidates are announced again through local_candidate. */
+gboolean hz_peer_restart_ice (HzPeer *peer, const char *local_ufrag, const char *local_pwd,
+                              const char *remote_ufrag, const char *remote_pwd, GError **error);
+
 HzPeerState hz_peer_get_state (HzPeer *peer);
 const char *hz_peer_get_remote_address (HzPeer *peer); /* of the selected pair, for logs */
 

@@ -28,6 +28,7 @@ struct _TrackIn {
   GPtrArray *outs; /* TrackOut*, owned */
   gint64 last_pli_us;
   gboolean pli_pending;
+  gboolean paused;
 };
 
 struct _HzRouter {
@@ -237,6 +238,18 @@ request_keyframe (HzRouter *self, TrackIn *in)
 }
 
 void
+hz_router_set_paused (HzRouter *self, guint32 track_id, gboolean paused)
+{
+  TrackIn *in = lookup_track (self, track_id);
+
+  if (in == NULL || in->paused == paused)
+    return;
+  in->paused = paused;
+  if (!paused)
+    request_keyframe (self, in);
+}
+
+void
 hz_router_request_keyframe (HzRouter *self, guint32 track_id)
 {
   TrackIn *in = lookup_track (self, track_id);
@@ -312,6 +325,10 @@ hz_router_on_rtp (HzRouter *self, HzPeer *from, guint8 *buf, gsize len)
    * another publisher's SSRC are dropped. */
   if (in == NULL || in->publisher != from || view.pt != in->info.pt) {
     self->stats.rtp_dropped++;
+    return;
+  }
+  if (in->paused) {
+    self->stats.rtp_paused++;
     return;
   }
   if (in->pli_pending &&

@@ -67,6 +67,10 @@ void hz_router_unsubscribe (HzRouter *router, guint32 track_id, HzPeer *subscrib
 /* Drops every track published by @peer and every subscription of @peer. */
 void hz_router_remove_peer (HzRouter *router, HzPeer *peer);
 
+/* A paused track is not forwarded (muted by its owner or a moderator);
+ * resuming a video track asks for a key frame. */
+void hz_router_set_paused (HzRouter *router, guint32 track_id, gboolean paused);
+
 /* Asks the publisher of @track_id for a key frame (PLI), rate-limited. */
 void hz_router_request_keyframe (HzRouter *router, guint32 track_id);
 
@@ -77,7 +81,7 @@ void hz_router_on_rtcp (HzRouter *router, HzPeer *from, guint8 *buf, gsize len);
 void hz_router_on_peer_connected (HzRouter *router, HzPeer *peer);
 
 typedef struct {
-  guint64 rtp_in, rtp_forwarded, rtp_dropped;
+  guint64 rtp_in, rtp_forwarded, rtp_dropped, rtp_paused;
   guint64 rtcp_in, pli_sent, sr_forwarded;
 } HzRouterStats;
 void hz_router_get_stats (HzRouter *router, HzRouterStats *stats);

@@ -74,6 +74,8 @@ gboolean hz_track_recorder_stop (HzTrackRecorder *rec, GError **error);
 
 /* Monotonic µs of the first accepted packet, or 0 if none arrived yet. */
 gint64 hz_track_recorder_get_first_arrival_us (HzTrackRecorder *rec);
+/* Monotonic µs of the file's time zero (the first frame muxed), 0 if none yet. */
+gint64 hz_track_recorder_get_media_start_us (HzTrackRecorder *rec);
 /* Highest media time (ns from the file's start) handed to the muxer. */
 guint64 hz_track_recorder_get_muxed_time (HzTrackRecorder *rec);
 void hz_track_recorder_get_stats (HzTrackRecorder *rec, HzTrackRecorderStats *stats);

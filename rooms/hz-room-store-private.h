@@ -26,6 +26,10 @@ gboolean  hz_room_store_add_event     (HzRoomStore *self, const char *room_id, c
 JsonNode *hz_room_store_detail        (const char *first_name, ...) G_GNUC_NULL_TERMINATED;
 gboolean  hz_room_store_set_state_txn (HzRoomStore *self, const char *id, HzRoomState state,
                                        const char *at, GError **error);
+gboolean  hz_room_store_create_txn    (HzRoomStore *self, const HzRoom *room, gboolean no_overlap,
+                                       gboolean with_consult, GError **error);
+HzRoom   *hz_room_store_prepare       (JsonNode *body, gboolean *no_overlap, GError **error);
+JsonNode *hz_room_store_json_dup      (JsonNode *node);
 gboolean  hz_room_store_corrupt       (GError **error, const char *table, const char *id);
 /* hz-consult.c: the consult row of a newly created consult room */
 gboolean  hz_consult_insert_for_room  (HzRoomStore *self, const HzRoom *room, GError **error);

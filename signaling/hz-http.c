@@ -656,6 +656,11 @@ hz_http_parse_listen (const char *listen, char **host, int *port, GError **error
   return TRUE;
 }
 
+static const lws_retry_bo_t ws_idle_policy = {
+  .secs_since_valid_ping = 10,
+  .secs_since_valid_hangup = 25,
+};
+
 HzHttpServer *
 hz_http_server_new (const char *listen, const char *tls_cert, const char *tls_key,
                     const char *web_root, GError **error)
@@ -731,6 +736,9 @@ hz_http_server_new (const char *listen, const char *tls_cert, const char *tls_ke
   info.ssl_private_key_filepath = tls_key;
   info.keepalive_timeout = 30;
   info.max_http_header_data = 8192;
+  /* A /ws peer that vanishes (tab frozen, network gone) is pinged after
+   * 10 s of silence and dropped after 25 s, so its room is told in time. */
+  info.retry_and_idle_policy = &ws_idle_policy;
   info.vhost_name = "huizhen";
   self->vhost = lws_create_vhost (self->context, &info);
   if (self->vhost == NULL || lws_get_vhost_listen_port (self->vhost) <= 0) {

@@ -48,6 +48,7 @@ participant_free (HzMember *p)
   g_ptr_array_unref (p->pub_tracks);
   g_free (p->sub_ufrag);
   g_free (p->sub_pwd);
+  g_free (p->sub_remote_ufrag);
   g_ptr_array_unref (p->sub_slots);
   g_array_unref (p->sub_track_ids);
   g_free (p);
@@ -130,6 +131,10 @@ hz_member_to_json (const HzMember *p)
   json_builder_add_boolean_value (b, p->audio_muted);
   json_builder_set_member_name (b, "video_muted");
   json_builder_add_boolean_value (b, p->video_muted);
+  json_builder_set_member_name (b, "hand_raised");
+  json_builder_add_boolean_value (b, p->hand_raised);
+  json_builder_set_member_name (b, "promoted");
+  json_builder_add_boolean_value (b, p->promoted);
   json_builder_set_member_name (b, "tracks");
   json_builder_begin_array (b);
   for (guint i = 0; i < p->pub_tracks->len; i++)
@@ -286,14 +291,26 @@ unpublish_track (HzLiveRoom *room, HzMember *owner, HzPubTrack *t)
   hz_live_room_broadcast (room, owner, json_builder_get_root (b));
 }
 
+gboolean
+hz_live_room_can_publish (HzLiveRoom *room, HzMember *p)
+{
+  return p->promoted || hz_role_can_publish (p->claims->role, room->info->kind);
+}
+
 void
-hz_live_room_remove_member (HzLiveRoom *room, HzMember *p)
+hz_live_room_unpublish_all (HzLiveRoom *room, HzMember *p)
 {
   while (p->pub_tracks->len > 0) {
     HzPubTrack *t = g_ptr_array_index (p->pub_tracks, p->pub_tracks->len - 1);
     unpublish_track (room, p, t);
     g_ptr_array_remove_index (p->pub_tracks, p->pub_tracks->len - 1);
   }
+}
+
+void
+hz_live_room_remove_member (HzLiveRoom *room, HzMember *p)
+{
+  hz_live_room_unpublish_all (room, p);
   for (guint s = 0; s < p->sub_slots->len; s++) {
     HzSdpOutTrack *slot = g_ptr_array_index (p->sub_slots, s);
     if (slot->active)
@@ -434,6 +451,12 @@ hz_live_room_subscriber_answer (HzLiveRoom *room, HzMember *q, const char *answe
   answer = hz_sdp_parse_answer (answer_sdp, HZ_SDP_MAX_LEN, (const char *const *) mids->pdata, error);
   if (answer == NULL)
     return FALSE;
+  if (q->sub_remote_set && g_strcmp0 (answer->ice_ufrag, q->sub_remote_ufrag) != 0) {
+    hz_media_room_restart_ice (room->media, q->sub_ep, q->sub_ufrag, q->sub_pwd, answer->ice_ufrag,
+                               answer->ice_pwd);
+    g_free (q->sub_remote_ufrag);
+    q->sub_remote_ufrag = g_strdup (answer->ice_ufrag);
+  }
   if (!q->sub_remote_set) {
     HzDtlsRole role = answer->setup == HZ_SDP_SETUP_PASSIVE ? HZ_DTLS_ROLE_CLIENT
                                                             : HZ_DTLS_ROLE_SERVER;
@@ -441,6 +464,8 @@ hz_live_room_subscriber_answer (HzLiveRoom *room, HzMember *q, const char *answe
     hz_media_room_set_remote (room->media, q->sub_ep, answer->ice_ufrag, answer->ice_pwd,
                               answer->fp_algorithm, answer->fp_value, role);
     q->sub_remote_set = TRUE;
+    g_free (q->sub_remote_ufrag);
+    q->sub_remote_ufrag = g_strdup (answer->ice_ufrag);
   }
   for (guint i = 0; i < answer->candidates->len; i++)
     hz_media_room_add_candidate (room->media, q->sub_ep, g_ptr_array_index (answer->candidates, i));
@@ -515,6 +540,8 @@ add_pub_track (HzLiveRoom *room, HzMember *p, const HzSdpMedia *m)
   info.mid_ext_id = find_extmap (m, MID_EXT_URI);
   info.audio_level_ext_id = find_extmap (m, AUDIO_LEVEL_EXT_URI);
   hz_media_room_add_track (room->media, p->pub_ep, &info);
+  if (t->muted)
+    hz_media_room_set_paused (room->media, t->id, TRUE);
   return t;
 }
 
@@ -547,14 +574,19 @@ hz_live_room_publish (HzLiveRoom *room, HzMember *p, const char *offer_sdp, GErr
   g_autoptr(GPtrArray) added = g_ptr_array_new ();
   HzSdpLocal local;
   gboolean first = p->pub_ep == 0;
+  gboolean restart;
 
   offer = hz_sdp_parse (offer_sdp, HZ_SDP_MAX_LEN, error);
   if (offer == NULL)
     return NULL;
-  if (!first && g_strcmp0 (offer->ice_ufrag, p->pub_remote_ufrag) != 0) {
-    g_set_error_literal (error, HZ_SDP_ERROR, HZ_SDP_ERROR_NO_ICE,
-                         "changing ICE credentials (ICE restart) is not supported yet");
-    return NULL;
+  /* New ICE credentials in a re-offer: the browser restarts ICE (its
+   * network changed); our side restarts too and keeps DTLS and tracks. */
+  restart = !first && g_strcmp0 (offer->ice_ufrag, p->pub_remote_ufrag) != 0;
+  if (restart) {
+    g_free (p->pub_ufrag);
+    g_free (p->pub_pwd);
+    p->pub_ufrag = random_ice_string (8);
+    p->pub_pwd = random_ice_string (24);
   }
   if (first) {
     p->pub_ufrag = random_ice_string (8);
@@ -576,6 +608,12 @@ hz_live_room_publish (HzLiveRoom *room, HzMember *p, const char *offer_sdp, GErr
                               offer->fp_algorithm, offer->fp_value,
                               accepted->setup == HZ_SDP_SETUP_PASSIVE ? HZ_DTLS_ROLE_CLIENT
                                                                       : HZ_DTLS_ROLE_SERVER);
+  }
+  if (restart) {
+    hz_media_room_restart_ice (room->media, p->pub_ep, p->pub_ufrag, p->pub_pwd, offer->ice_ufrag,
+                               offer->ice_pwd);
+    g_free (p->pub_remote_ufrag);
+    p->pub_remote_ufrag = g_strdup (offer->ice_ufrag);
   }
   for (guint i = 0; i < offer->candidates->len; i++)
     hz_media_room_add_candidate (room->media, p->pub_ep, g_ptr_array_index (offer->candidates, i));
@@ -619,8 +657,12 @@ hz_live_room_set_muted (HzLiveRoom *room, HzMember *p, HzSdpKind kind, gboolean 
     p->video_muted = muted;
   for (guint i = 0; i < p->pub_tracks->len; i++) {
     HzPubTrack *t = g_ptr_array_index (p->pub_tracks, i);
-    if (t->kind == kind)
+    if (t->kind == kind) {
       t->muted = muted;
+      /* A muted track is not forwarded at all: no bandwidth for silence or
+       * black frames, and a moderator's mute holds. */
+      hz_media_room_set_paused (room->media, t->id, muted);
+    }
   }
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "type");
@@ -640,4 +682,67 @@ hz_live_room_subscribe_existing (HzLiveRoom *room, HzMember *q)
 {
   subscribe_to_existing (room, q);
   hz_live_room_negotiate (room, q);
+}
+
+/* A peer connection failed (ICE consent lost, DTLS failure) or the browser
+ * closed it while its WebSocket lives on. The publisher side withdraws its
+ * tracks and starts afresh on the next publish; the subscriber side gets a
+ * new connection with the same m-lines, offered at once (a server-side ICE
+ * restart). Membership is kept either way. */
+void
+hz_live_room_connection_lost (HzLiveRoom *room, HzMember *p, gboolean publisher)
+{
+  if (publisher) {
+    if (p->pub_ep == 0)
+      return;
+    hz_live_room_unpublish_all (room, p);
+    hz_media_room_remove_endpoint (room->media, p->pub_ep);
+    room->env->forget_endpoint (p->pub_ep, room->env->data);
+    p->pub_ep = 0;
+    g_clear_pointer (&p->pub_ufrag, g_free);
+    g_clear_pointer (&p->pub_pwd, g_free);
+    g_clear_pointer (&p->pub_remote_ufrag, g_free);
+    g_clear_pointer (&p->pub_first_mid, g_free);
+    return;
+  }
+  if (p->sub_ep == 0)
+    return;
+  hz_media_room_remove_endpoint (room->media, p->sub_ep);
+  room->env->forget_endpoint (p->sub_ep, room->env->data);
+  p->sub_ep = 0;
+  g_clear_pointer (&p->sub_ufrag, g_free);
+  g_clear_pointer (&p->sub_pwd, g_free);
+  g_clear_pointer (&p->sub_remote_ufrag, g_free);
+  p->sub_remote_set = FALSE;
+  p->sub_offer_in_flight = FALSE;
+  ensure_sub_endpoint (room, p);
+  for (guint s = 0; s < p->sub_slots->len; s++) {
+    HzSdpOutTrack *slot = g_ptr_array_index (p->sub_slots, s);
+    guint32 track_id = g_array_index (p->sub_track_ids, guint32, s);
+    HzTrackOutInfo out = { .ssrc = slot->ssrc, .pt = (guint8) slot->codec->pt };
+
+    if (slot->active && track_id != 0)
+      hz_media_room_subscribe (room->media, p->sub_ep, track_id, &out);
+  }
+  hz_live_room_negotiate (room, p);
+}
+
+/* The client asks for an ICE restart of its subscriber connection (its
+ * network changed): new local credentials in the next offer; the answer's
+ * new remote credentials restart ICE on the same connection. */
+gboolean
+hz_live_room_restart_subscriber (HzLiveRoom *room, HzMember *q, GError **error)
+{
+  if (q->sub_ep == 0 || !q->sub_remote_set) {
+    g_set_error_literal (error, HZ_SDP_ERROR, HZ_SDP_ERROR_MISMATCH,
+                         "no subscriber connection to restart");
+    return FALSE;
+  }
+  g_free (q->sub_ufrag);
+  g_free (q->sub_pwd);
+  q->sub_ufrag = random_ice_string (8);
+  q->sub_pwd = random_ice_string (24);
+  q->sub_dirty = TRUE;
+  hz_live_room_negotiate (room, q);
+  return TRUE;
 }

@@ -59,9 +59,10 @@ struct _HzMember {
   char *pub_first_mid;   /* sdpMid for our trickled publisher candidates */
   GPtrArray *pub_tracks; /* HzPubTrack*, owned */
   gboolean audio_muted, video_muted, hand_raised;
+  gboolean promoted;     /* a student given the floor by a presenter */
 
   HzEndpointId sub_ep;   /* 0: no subscriber connection yet */
-  char *sub_ufrag, *sub_pwd;
+  char *sub_ufrag, *sub_pwd, *sub_remote_ufrag;
   GPtrArray *sub_slots;  /* HzSdpOutTrack*, m-line order */
   GArray *sub_track_ids; /* guint32 per slot; 0 when the slot is inactive */
   guint64 sub_version;
@@ -86,6 +87,17 @@ HzMember *hz_live_room_add_member (HzLiveRoom *room, HzWsConn *conn, HzTokenClai
 /* Tells the others, stops its connections and tracks, frees it. */
 void hz_live_room_remove_member (HzLiveRoom *room, HzMember *p);
 HzMember *hz_live_room_find (HzLiveRoom *room, const char *participant_id);
+
+/* {"type":"restart_ice","target":"subscriber"}: see the .c. */
+gboolean hz_live_room_restart_subscriber (HzLiveRoom *room, HzMember *q, GError **error);
+
+/* A peer connection of @p failed or closed: recover it (see the .c). */
+void hz_live_room_connection_lost (HzLiveRoom *room, HzMember *p, gboolean publisher);
+
+/* The role may publish in this kind of room, or a moderator promoted it. */
+gboolean hz_live_room_can_publish (HzLiveRoom *room, HzMember *p);
+/* Withdraws every track @p publishes (demotion, leaving). */
+void hz_live_room_unpublish_all (HzLiveRoom *room, HzMember *p);
 
 /* Publisher offer → answer SDP; tracks added or removed by it are announced
  * and the other participants' subscriber connections renegotiated. */

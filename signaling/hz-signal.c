@@ -3,13 +3,9 @@
 
 #include <string.h>
 
-#include "hz-live-room.h"
-#include "hz-token.h"
+#include "hz-signal-private.h"
 
 G_DEFINE_QUARK (hz-signal-error-quark, hz_signal_error)
-
-#define CHAT_MAX_CHARS 2000
-#define CANDIDATE_MAX_LEN 1024
 
 static const char *const error_codes[] = {
   [HZ_SIGNAL_ERROR_BAD_JSON] = "bad_json",
@@ -36,400 +32,6 @@ hz_signal_error_code (HzSignalError code)
   return code <= HZ_SIGNAL_ERROR_INTERNAL ? error_codes[code] : "internal_error";
 }
 
-typedef struct {
-  HzMember *member;
-  gboolean publisher;
-} EndpointRef;
-
-struct _HzSignal {
-  HzSignalConfig config; /* strings borrowed from the caller's HzConfig */
-  HzLiveRoomEnv env;
-  HzMediaRoomEvents media_events;
-  GHashTable *rooms;     /* room id → HzLiveRoom*, owned */
-  GHashTable *endpoints; /* HzEndpointId → EndpointRef*, owned */
-  HzEndpointId next_endpoint;
-  JsonNode *ice_servers;
-};
-
-typedef struct {
-  HzSignal *sig;
-  HzWsConn *conn;
-  HzLiveRoom *room;
-  HzMember *member;
-} Session;
-
-/* ---- replies ---- */
-
-static void
-send_node (HzWsConn *conn, JsonNode *node)
-{
-  g_autofree char *text = json_to_string (node, FALSE);
-
-  json_node_unref (node);
-  hz_ws_conn_send (conn, text);
-}
-
-static JsonBuilder *
-reply_begin (const char *type, JsonNode *id)
-{
-  JsonBuilder *b = json_builder_new ();
-
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "type");
-  json_builder_add_string_value (b, type);
-  if (id != NULL) {
-    json_builder_set_member_name (b, "id");
-    json_builder_add_value (b, json_node_copy (id));
-  }
-  return b;
-}
-
-static void
-reply_end (Session *s, JsonBuilder *b)
-{
-  json_builder_end_object (b);
-  send_node (s->conn, json_builder_get_root (b));
-  g_object_unref (b);
-}
-
-static void
-reply_error (Session *s, JsonNode *id, const GError *error)
-{
-  JsonBuilder *b = reply_begin ("error", id);
-  const char *code = error->domain == HZ_SIGNAL_ERROR ? hz_signal_error_code (error->code)
-                                                      : "internal_error";
-
-  json_builder_set_member_name (b, "code");
-  json_builder_add_string_value (b, code);
-  json_builder_set_member_name (b, "message");
-  json_builder_add_string_value (b, error->message);
-  reply_end (s, b);
-  g_message ("ws %s: %s: %s", hz_ws_conn_get_peer (s->conn), code, error->message);
-}
-
-/* ---- message fields ---- */
-
-static const char *
-get_string (JsonObject *msg, const char *name, gsize max_len, GError **error)
-{
-  JsonNode *node = json_object_get_member (msg, name);
-  const char *value;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_STRING) {
-    g_set_error (error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_BAD_REQUEST,
-                 "field \"%s\" must be a string", name);
-    return NULL;
-  }
-  value = json_node_get_string (node);
-  if (strlen (value) > max_len) {
-    g_set_error (error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_BAD_REQUEST,
-                 "field \"%s\" is longer than %" G_GSIZE_FORMAT " bytes", name, max_len);
-    return NULL;
-  }
-  return value;
-}
-
-static gboolean
-get_bool (JsonObject *msg, const char *name, gboolean *out, GError **error)
-{
-  JsonNode *node = json_object_get_member (msg, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
-      json_node_get_value_type (node) != G_TYPE_BOOLEAN) {
-    g_set_error (error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_BAD_REQUEST,
-                 "field \"%s\" must be true or false", name);
-    return FALSE;
-  }
-  *out = json_node_get_boolean (node);
-  return TRUE;
-}
-
-static void
-map_sdp_error (GError **error)
-{
-  int code;
-
-  if (*error == NULL || (*error)->domain != HZ_SDP_ERROR)
-    return;
-  code = (*error)->code == HZ_SDP_ERROR_UNSUPPORTED_CODEC ? HZ_SIGNAL_ERROR_UNSUPPORTED_CODEC
-                                                          : HZ_SIGNAL_ERROR_BAD_SDP;
-  (*error)->domain = HZ_SIGNAL_ERROR;
-  (*error)->code = code;
-}
-
-/* ---- handlers: one per message type ---- */
-
-typedef gboolean (*Handler) (Session *s, JsonObject *msg, JsonNode *id, GError **error);
-
-static HzLiveRoom *
-live_room_for (HzSignal *sig, const char *room_id, GError **error)
-{
-  HzLiveRoom *room = g_hash_table_lookup (sig->rooms, room_id);
-  g_autoptr(GError) store_error = NULL;
-  HzRoom *info;
-
-  if (room != NULL)
-    return room;
-  info = hz_room_store_get (sig->config.store, room_id, &store_error);
-  if (info == NULL) {
-    g_set_error (error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_ROOM_NOT_FOUND,
-                 "the room of this invitation does not exist (%s)", store_error->message);
-    return NULL;
-  }
-  room = hz_live_room_new (info, &sig->env);
-  g_hash_table_insert (sig->rooms, room->id, room);
-  return room;
-}
-
-static gboolean
-check_token (Session *s, const char *token, HzTokenClaims **out, GError **error)
-{
-  g_autoptr(GError) local = NULL;
-  HzTokenClaims *claims = hz_token_verify (s->sig->config.token_secret, token,
-                                           g_get_real_time () / G_USEC_PER_SEC, &local);
-
-  if (claims == NULL) {
-    gboolean expired = g_error_matches (local, HZ_TOKEN_ERROR, HZ_TOKEN_ERROR_EXPIRED);
-    g_set_error (error, HZ_SIGNAL_ERROR,
-                 expired ? HZ_SIGNAL_ERROR_TOKEN_EXPIRED : HZ_SIGNAL_ERROR_INVALID_TOKEN,
-                 "%s", expired ? "this invitation has expired" : "this invitation is not valid");
-    return FALSE;
-  }
-  *out = claims;
-  return TRUE;
-}
-
-static gboolean
-check_room_admits (HzLiveRoom *room, GError **error)
-{
-  g_autoptr(GError) local = NULL;
-  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
-
-  if (!hz_room_is_open_for_join (room->info, now, &local)) {
-    g_set_error (error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_ROOM_NOT_OPEN, "%s", local->message);
-    return FALSE;
-  }
-  if (room->members->len >= room->info->capacity) {
-    g_set_error (error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_ROOM_FULL,
-                 "the room is full (%u participants)", room->info->capacity);
-    return FALSE;
-  }
-  return TRUE;
-}
-
-static gboolean
-handle_join (Session *s, JsonObject *msg, JsonNode *id, GError **error)
-{
-  const char *token = get_string (msg, "token", HZ_TOKEN_MAX_LEN, error);
-  g_autoptr(HzTokenClaims) claims = NULL;
-  g_autoptr(GError) db_error = NULL;
-  HzLiveRoom *room;
-  HzMember *m;
-  JsonBuilder *b;
-
-  if (token == NULL || !check_token (s, token, &claims, error))
-    return FALSE;
-  room = live_room_for (s->sig, claims->room, error);
-  if (room == NULL)
-    return FALSE;
-  if (!check_room_admits (room, error)) {
-    if (room->members->len == 0)
-      g_hash_table_remove (s->sig->rooms, room->id);
-    return FALSE;
-  }
-  m = hz_live_room_add_member (room, s->conn, g_steal_pointer (&claims));
-  s->room = room;
-  s->member = m;
-  if (!hz_room_store_record_join (s->sig->config.store, room->id, m->id, m->claims, m->joined_at,
-                                  &db_error))
-    g_warning ("room %s: join of %s not recorded: %s", room->id, m->id, db_error->message);
-  g_message ("ws %s: %s (%s, %s) joined room %s", hz_ws_conn_get_peer (s->conn), m->id,
-             m->claims->display_name, hz_role_to_string (m->claims->role), room->id);
-
-  b = reply_begin ("joined", id);
-  json_builder_set_member_name (b, "participant_id");
-  json_builder_add_string_value (b, m->id);
-  json_builder_set_member_name (b, "room");
-  json_builder_add_value (b, hz_room_to_json (room->info));
-  json_builder_set_member_name (b, "participants");
-  json_builder_begin_array (b);
-  for (guint i = 0; i < room->members->len; i++) {
-    HzMember *other = g_ptr_array_index (room->members, i);
-    if (other != m)
-      json_builder_add_value (b, hz_member_to_json (other));
-  }
-  json_builder_end_array (b);
-  json_builder_set_member_name (b, "ice_servers");
-  json_builder_add_value (b, json_node_copy (s->sig->ice_servers));
-  json_builder_set_member_name (b, "can_publish");
-  json_builder_add_boolean_value (b, hz_role_can_publish (m->claims->role, room->info->kind));
-  reply_end (s, b);
-
-  hz_live_room_subscribe_existing (room, m);
-  return TRUE;
-}
-
-static gboolean
-handle_publish (Session *s, JsonObject *msg, JsonNode *id, GError **error)
-{
-  const char *sdp = get_string (msg, "sdp", 128 * 1024, error);
-  g_autofree char *answer = NULL;
-  JsonBuilder *b;
-
-  if (sdp == NULL)
-    return FALSE;
-  if (!hz_role_can_publish (s->member->claims->role, s->room->info->kind)) {
-    g_set_error (error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_FORBIDDEN,
-                 "a %s may not publish in this room", hz_role_to_string (s->member->claims->role));
-    return FALSE;
-  }
-  answer = hz_live_room_publish (s->room, s->member, sdp, error);
-  if (answer == NULL) {
-    map_sdp_error (error);
-    return FALSE;
-  }
-  b = reply_begin ("answer", id);
-  json_builder_set_member_name (b, "sdp");
-  json_builder_add_string_value (b, answer);
-  reply_end (s, b);
-  return TRUE;
-}
-
-static gboolean
-handle_answer (Session *s, JsonObject *msg, JsonNode *id, GError **error)
-{
-  const char *sdp = get_string (msg, "sdp", 128 * 1024, error);
-
-  if (sdp == NULL)
-    return FALSE;
-  if (!hz_live_room_subscriber_answer (s->room, s->member, sdp, error)) {
-    map_sdp_error (error);
-    return FALSE;
-  }
-  return TRUE;
-}
-
-static gboolean
-handle_trickle (Session *s, JsonObject *msg, JsonNode *id, GError **error)
-{
-  const char *target = get_string (msg, "target", 16, error);
-  JsonNode *cand_node;
-  const char *candidate = NULL;
-  HzEndpointId ep;
-
-  if (target == NULL)
-    return FALSE;
-  if (strcmp (target, "publisher") == 0)
-    ep = s->member->pub_ep;
-  else if (strcmp (target, "subscriber") == 0)
-    ep = s->member->sub_ep;
-  else {
-    g_set_error (error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_BAD_REQUEST,
-                 "target must be \"publisher\" or \"subscriber\"");
-    return FALSE;
-  }
-  if (ep == 0) {
-    g_set_error (error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_BAD_REQUEST,
-                 "no %s connection to add candidates to", target);
-    return FALSE;
-  }
-  cand_node = json_object_get_member (msg, "candidate");
-  if (cand_node != NULL && JSON_NODE_HOLDS_OBJECT (cand_node)) {
-    candidate = get_string (json_node_get_object (cand_node), "candidate", CANDIDATE_MAX_LEN, error);
-    if (candidate == NULL)
-      return FALSE;
-    if (candidate[0] == '\0')
-      candidate = NULL; /* the browser's end-of-candidates form */
-  } else if (cand_node != NULL && !JSON_NODE_HOLDS_NULL (cand_node)) {
-    g_set_error (error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_BAD_REQUEST,
-                 "candidate must be an object or null");
-    return FALSE;
-  }
-  if (candidate != NULL && !g_str_has_prefix (candidate, "candidate:") &&
-      !g_str_has_prefix (candidate, "a=candidate:")) {
-    g_set_error (error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_BAD_CANDIDATE,
-                 "not an ICE candidate line");
-    return FALSE;
-  }
-  hz_media_room_add_candidate (s->room->media, ep, candidate);
-  return TRUE;
-}
-
-static gboolean
-handle_mute (Session *s, JsonObject *msg, JsonNode *id, GError **error)
-{
-  const char *kind = get_string (msg, "kind", 16, error);
-  gboolean muted;
-
-  if (kind == NULL || !get_bool (msg, "muted", &muted, error))
-    return FALSE;
-  if (strcmp (kind, "audio") != 0 && strcmp (kind, "video") != 0) {
-    g_set_error (error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_BAD_REQUEST,
-                 "kind must be \"audio\" or \"video\"");
-    return FALSE;
-  }
-  hz_live_room_set_muted (s->room, s->member,
-                          kind[0] == 'a' ? HZ_SDP_KIND_AUDIO : HZ_SDP_KIND_VIDEO, muted);
-  return TRUE;
-}
-
-static gboolean
-handle_chat (Session *s, JsonObject *msg, JsonNode *id, GError **error)
-{
-  const char *text = get_string (msg, "text", CHAT_MAX_CHARS * 4, error);
-  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
-  g_autofree char *at = g_date_time_format_iso8601 (now);
-  g_autoptr(JsonBuilder) b = json_builder_new ();
-
-  if (text == NULL)
-    return FALSE;
-  if (!g_utf8_validate (text, -1, NULL) || g_utf8_strlen (text, -1) > CHAT_MAX_CHARS ||
-      text[0] == '\0') {
-    g_set_error (error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_BAD_REQUEST,
-                 "chat text must be 1 to %d characters", CHAT_MAX_CHARS);
-    return FALSE;
-  }
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "type");
-  json_builder_add_string_value (b, "chat");
-  json_builder_set_member_name (b, "participant_id");
-  json_builder_add_string_value (b, s->member->id);
-  json_builder_set_member_name (b, "display_name");
-  json_builder_add_string_value (b, s->member->claims->display_name);
-  json_builder_set_member_name (b, "text");
-  json_builder_add_string_value (b, text);
-  json_builder_set_member_name (b, "at");
-  json_builder_add_string_value (b, at);
-  json_builder_end_object (b);
-  hz_live_room_broadcast (s->room, NULL, json_builder_get_root (b));
-  return TRUE;
-}
-
-static void session_leave (Session *s);
-
-static gboolean
-handle_leave (Session *s, JsonObject *msg, JsonNode *id, GError **error)
-{
-  session_leave (s);
-  hz_ws_conn_close (s->conn, 1000, "left");
-  return TRUE;
-}
-
-static const struct {
-  const char *type;
-  Handler handler;
-  gboolean needs_member;
-} handlers[] = {
-  { "join", handle_join, FALSE },
-  { "publish", handle_publish, TRUE },
-  { "answer", handle_answer, TRUE },
-  { "trickle", handle_trickle, TRUE },
-  { "mute", handle_mute, TRUE },
-  { "chat", handle_chat, TRUE },
-  { "leave", handle_leave, TRUE },
-};
-
 /* ---- sessions ---- */
 
 static JsonNode *
@@ -446,8 +48,8 @@ left_event (const char *member_id)
   return json_builder_get_root (b);
 }
 
-static void
-session_leave (Session *s)
+void
+hz_signal_session_leave (Session *s)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GDateTime) now = NULL;
@@ -486,7 +88,7 @@ ws_close (HzWsConn *conn, gpointer user_data)
 
   if (s == NULL)
     return;
-  session_leave (s);
+  hz_signal_session_leave (s);
   hz_ws_conn_set_data (conn, NULL);
   g_free (s);
 }
@@ -500,6 +102,7 @@ ws_message (HzWsConn *conn, const char *text, gsize len, gpointer user_data)
   JsonObject *msg;
   JsonNode *root, *id = NULL;
   const char *type;
+  const HzSignalHandler *handler;
 
   if (s == NULL)
     return;
@@ -508,35 +111,34 @@ ws_message (HzWsConn *conn, const char *text, gsize len, gpointer user_data)
     g_autoptr(GError) e = g_error_new (HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_BAD_JSON,
                                        "a message must be one JSON object%s%s",
                                        error != NULL ? ": " : "", error != NULL ? error->message : "");
-    reply_error (s, NULL, e);
+    hz_signal_reply_error (s, NULL, e);
     return;
   }
   msg = json_node_get_object (root);
   id = json_object_get_member (msg, "id");
   if (id != NULL && !JSON_NODE_HOLDS_VALUE (id))
     id = NULL; /* ids are numbers or strings; anything else is not echoed */
-  type = get_string (msg, "type", 32, &error);
+  type = hz_signal_get_string (msg, "type", 32, &error);
   if (type == NULL) {
-    reply_error (s, id, error);
+    hz_signal_reply_error (s, id, error);
     return;
   }
-  for (guint i = 0; i < G_N_ELEMENTS (handlers); i++) {
-    if (strcmp (handlers[i].type, type) != 0)
-      continue;
-    if (handlers[i].needs_member && s->member == NULL)
+  handler = hz_signal_find_handler (type);
+  if (handler != NULL) {
+    if (handler->needs_member && s->member == NULL)
       g_set_error (&error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_NOT_JOINED, "join a room first");
-    else if (!handlers[i].needs_member && s->member != NULL)
+    else if (!handler->needs_member && s->member != NULL)
       g_set_error (&error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_ALREADY_JOINED,
                    "this connection has already joined a room");
     else
-      handlers[i].handler (s, msg, id, &error);
+      handler->handler (s, msg, id, &error);
     if (error != NULL)
-      reply_error (s, id, error);
+      hz_signal_reply_error (s, id, error);
     return;
   }
   g_set_error (&error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_UNKNOWN_TYPE,
                "unknown message type \"%.32s\"", type);
-  reply_error (s, id, error);
+  hz_signal_reply_error (s, id, error);
 }
 
 static void
@@ -547,7 +149,7 @@ ws_too_big (HzWsConn *conn, gpointer user_data)
                                          "message larger than %u bytes", HZ_WS_MAX_MESSAGE);
 
   if (s != NULL)
-    reply_error (s, NULL, error);
+    hz_signal_reply_error (s, NULL, error);
 }
 
 /* ---- media events ---- */
@@ -561,7 +163,7 @@ media_local_candidate (HzEndpointId id, const char *candidate, gpointer user_dat
 
   if (ref == NULL || ref->member->conn == NULL)
     return;
-  b = reply_begin ("trickle", NULL);
+  b = hz_signal_reply_begin ("trickle", NULL);
   json_builder_set_member_name (b, "target");
   json_builder_add_string_value (b, ref->publisher ? "publisher" : "subscriber");
   json_builder_set_member_name (b, "candidate");
@@ -578,7 +180,7 @@ media_local_candidate (HzEndpointId id, const char *candidate, gpointer user_dat
     json_builder_end_object (b);
   }
   json_builder_end_object (b);
-  send_node (ref->member->conn, json_builder_get_root (b));
+  hz_signal_send_node (ref->member->conn, json_builder_get_root (b));
   g_object_unref (b);
 }
 
@@ -596,14 +198,19 @@ media_state_changed (HzEndpointId id, HzPeerState state, const char *remote_addr
              hz_peer_state_to_string (state));
   if (ref->member->conn == NULL)
     return;
-  b = reply_begin ("connection_state", NULL);
+  b = hz_signal_reply_begin ("connection_state", NULL);
   json_builder_set_member_name (b, "target");
   json_builder_add_string_value (b, ref->publisher ? "publisher" : "subscriber");
   json_builder_set_member_name (b, "state");
   json_builder_add_string_value (b, hz_peer_state_to_string (state));
   json_builder_end_object (b);
-  send_node (ref->member->conn, json_builder_get_root (b));
+  hz_signal_send_node (ref->member->conn, json_builder_get_root (b));
   g_object_unref (b);
+  if (state == HZ_PEER_STATE_FAILED || state == HZ_PEER_STATE_CLOSED) {
+    HzMember *m = ref->member;
+    /* ref is freed by the recovery (forget_endpoint): copy first */
+    hz_live_room_connection_lost (m->room, m, ref->publisher);
+  }
 }
 
 static HzEndpointId
@@ -731,40 +338,61 @@ hz_signal_list_members (HzSignal *sig, const char *room_id)
   return arr;
 }
 
+/* Tells every member, closes their sockets and forgets the live room. The
+ * stored room state is the caller's business (shutdown keeps it, "end"
+ * closes it). */
+void
+hz_signal_close_room (HzSignal *sig, HzLiveRoom *room, const char *reason)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, "room_closed");
+  json_builder_set_member_name (b, "reason");
+  json_builder_add_string_value (b, reason);
+  json_builder_end_object (b);
+  hz_live_room_broadcast (room, NULL, json_builder_get_root (b));
+  while (room->members->len > 0) {
+    HzMember *m = g_ptr_array_index (room->members, room->members->len - 1);
+    g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+    HzWsConn *conn = m->conn;
+    Session *s = conn != NULL ? hz_ws_conn_get_data (conn) : NULL;
+
+    hz_room_store_record_leave (sig->config.store, m->id, now, NULL);
+    if (s != NULL) {
+      s->member = NULL;
+      s->room = NULL;
+    }
+    hz_live_room_remove_member (room, m);
+    if (conn != NULL)
+      hz_ws_conn_close (conn, 1001, reason);
+  }
+  g_hash_table_remove (sig->rooms, room->id);
+}
+
 void
 hz_signal_close_all (HzSignal *sig, const char *reason)
 {
   GHashTableIter iter;
   HzLiveRoom *room;
 
-  g_hash_table_iter_init (&iter, sig->rooms);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &room)) {
-    g_autoptr(JsonBuilder) b = json_builder_new ();
-
-    json_builder_begin_object (b);
-    json_builder_set_member_name (b, "type");
-    json_builder_add_string_value (b, "room_closed");
-    json_builder_set_member_name (b, "reason");
-    json_builder_add_string_value (b, reason);
-    json_builder_end_object (b);
-    hz_live_room_broadcast (room, NULL, json_builder_get_root (b));
-    while (room->members->len > 0) {
-      HzMember *m = g_ptr_array_index (room->members, room->members->len - 1);
-      g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
-      HzWsConn *conn = m->conn;
-      Session *s = conn != NULL ? hz_ws_conn_get_data (conn) : NULL;
-
-      hz_room_store_record_leave (sig->config.store, m->id, now, NULL);
-      if (s != NULL) {
-        s->member = NULL;
-        s->room = NULL;
-      }
-      hz_live_room_remove_member (room, m);
-      if (conn != NULL)
-        hz_ws_conn_close (conn, 1001, reason);
-    }
+  while (g_hash_table_size (sig->rooms) > 0) {
+    g_hash_table_iter_init (&iter, sig->rooms);
+    g_hash_table_iter_next (&iter, NULL, (gpointer *) &room);
+    hz_signal_close_room (sig, room, reason);
   }
-  g_hash_table_remove_all (sig->rooms);
+}
+
+gboolean
+hz_signal_close_room_by_id (HzSignal *sig, const char *room_id, const char *reason)
+{
+  HzLiveRoom *room = g_hash_table_lookup (sig->rooms, room_id);
+
+  if (room == NULL)
+    return FALSE;
+  hz_signal_close_room (sig, room, reason);
+  return TRUE;
 }
 
 guint

@@ -65,6 +65,8 @@ void hz_signal_attach (HzSignal *sig, HzHttpServer *http);
 JsonArray *hz_signal_list_members (HzSignal *sig, const char *room_id);
 /* Tells every member {"type":"room_closed","reason"} and closes every room. */
 void hz_signal_close_all (HzSignal *sig, const char *reason);
+/* The same for one room (cancelled by the API, ended); FALSE if not live. */
+gboolean hz_signal_close_room_by_id (HzSignal *sig, const char *room_id, const char *reason);
 
 guint hz_signal_get_n_rooms (HzSignal *sig);
 guint hz_signal_get_n_members (HzSignal *sig);

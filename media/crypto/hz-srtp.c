@@ -1,5 +1,7 @@
-/* hz-srtp: SRTP/SRTCP sessions over libsrtp2. See hz-srtp.h. */
+/* hz-srtp: SRTP/SRTCP sessions over OpenSSL EVP or libsrtp2. See hz-srtp.h. */
 #include "hz-srtp.h"
+
+#include "hz-srtp-evp.h"
 
 #include <limits.h>
 #include <string.h>
@@ -19,6 +21,8 @@ G_STATIC_ASSERT (HZ_SRTP_MAX_KEY_LEN + HZ_SRTP_MAX_SALT_LEN <= SRTP_MAX_KEY_LEN)
 
 struct _HzSrtp {
   HzSrtpProfile profile;
+  HzSrtpBackend backend;
+  HzSrtpEvp *evp;
   srtp_t inbound;
   srtp_t outbound;
 };
@@ -170,8 +174,39 @@ hz_srtp_session_new (const HzSrtpKeys *keys, gboolean inbound, GError **error)
   return session;
 }
 
+const char *
+hz_srtp_backend_to_string (HzSrtpBackend backend)
+{
+  switch (backend) {
+  case HZ_SRTP_BACKEND_EVP:
+    return "evp";
+  case HZ_SRTP_BACKEND_LIBSRTP:
+    return "libsrtp";
+  default:
+    return "unknown";
+  }
+}
+
+HzSrtpBackend
+hz_srtp_get_backend (const HzSrtp *self)
+{
+  g_return_val_if_fail (self != NULL, HZ_SRTP_BACKEND_EVP);
+  return self->backend;
+}
+
 HzSrtp *
 hz_srtp_new (const HzSrtpKeys *keys, GError **error)
+{
+  const char *env = g_getenv ("HUIZHEN_SRTP_BACKEND");
+  HzSrtpBackend backend = HZ_SRTP_BACKEND_EVP;
+
+  if (g_strcmp0 (env, "libsrtp") == 0)
+    backend = HZ_SRTP_BACKEND_LIBSRTP;
+  return hz_srtp_new_with_backend (keys, backend, error);
+}
+
+HzSrtp *
+hz_srtp_new_with_backend (const HzSrtpKeys *keys, HzSrtpBackend backend, GError **error)
 {
   g_autoptr(HzSrtp) self = NULL;
   guint key_len = 0, salt_len = 0;
@@ -193,6 +228,20 @@ hz_srtp_new (const HzSrtpKeys *keys, GError **error)
     return NULL;
   }
 
+  if (backend == HZ_SRTP_BACKEND_EVP) {
+    self = g_new0 (HzSrtp, 1);
+    self->profile = keys->profile;
+    self->backend = backend;
+    self->evp = hz_srtp_evp_new (keys, error);
+    if (self->evp == NULL)
+      return NULL;
+    return g_steal_pointer (&self);
+  }
+  if (backend != HZ_SRTP_BACKEND_LIBSRTP) {
+    g_set_error (error, HZ_SRTP_ERROR, HZ_SRTP_ERROR_INVALID_KEYS,
+                 "unknown SRTP backend %d", (int) backend);
+    return NULL;
+  }
   status = hz_srtp_ensure_init ();
   if (status != srtp_err_status_ok) {
     g_set_error (error, HZ_SRTP_ERROR, HZ_SRTP_ERROR_LIBSRTP,
@@ -202,6 +251,7 @@ hz_srtp_new (const HzSrtpKeys *keys, GError **error)
 
   self = g_new0 (HzSrtp, 1);
   self->profile = keys->profile;
+  self->backend = backend;
   self->inbound = hz_srtp_session_new (keys, TRUE, error);
   if (self->inbound == NULL)
     return NULL;
@@ -216,6 +266,7 @@ hz_srtp_free (HzSrtp *self)
 {
   if (self == NULL)
     return;
+  g_clear_pointer (&self->evp, hz_srtp_evp_free);
   if (self->inbound != NULL)
     srtp_dealloc (self->inbound);
   if (self->outbound != NULL)
@@ -223,12 +274,26 @@ hz_srtp_free (HzSrtp *self)
   g_free (self);
 }
 
-/* The checks libsrtp2 leaves to its caller: lengths that fit its int API,
- * room for the trailer, and an RTP version of 2. */
+/* The checks libsrtp2 leaves to its caller: lengths that fit a UDP
+ * datagram (and so its int API), room for the trailer, and an RTP version
+ * of 2. */
 static gboolean
 hz_srtp_check_len (gsize len, gsize min_len)
 {
-  return len >= min_len && len <= (gsize) (INT_MAX - HZ_SRTP_MAX_TRAILER);
+  return len >= min_len && len <= HZ_SRTP_MAX_PACKET_LEN;
+}
+
+/* An RTP header (CSRCs and extension included) that fits libsrtp2's GCM
+ * AAD buffer; a longer one is refused for both backends alike, whether it
+ * fits in the packet or not. */
+static gboolean
+hz_srtp_check_rtp_header (const guint8 *buf, gsize len)
+{
+  gsize n = HZ_RTP_HEADER_LEN + 4 * (gsize) (buf[0] & 0x0f);
+
+  if ((buf[0] & 0x10) && len >= n + 4)
+    n += 4 + 4 * (gsize) ((buf[n + 2] << 8) | buf[n + 3]);
+  return n <= HZ_SRTP_MAX_HEADER_LEN;
 }
 
 static gboolean
@@ -246,8 +311,10 @@ hz_srtp_protect_rtp (HzSrtp *self, guint8 *buf, gsize *len, gsize buf_size)
   g_return_val_if_fail (self != NULL && buf != NULL && len != NULL, HZ_SRTP_ERR_OTHER);
 
   if (!hz_srtp_check_len (*len, HZ_RTP_HEADER_LEN) || buf_size < *len + HZ_SRTP_MAX_TRAILER ||
-      !hz_srtp_is_version_2 (buf))
+      !hz_srtp_is_version_2 (buf) || !hz_srtp_check_rtp_header (buf, *len))
     return HZ_SRTP_ERR_BAD_PACKET;
+  if (self->evp != NULL)
+    return hz_srtp_evp_protect_rtp (self->evp, buf, len);
   n = (int) *len;
   status = srtp_protect (self->outbound, buf, &n);
   if (status != srtp_err_status_ok)
@@ -264,8 +331,11 @@ hz_srtp_unprotect_rtp (HzSrtp *self, guint8 *buf, gsize *len)
 
   g_return_val_if_fail (self != NULL && buf != NULL && len != NULL, HZ_SRTP_ERR_OTHER);
 
-  if (!hz_srtp_check_len (*len, HZ_RTP_HEADER_LEN) || !hz_srtp_is_version_2 (buf))
+  if (!hz_srtp_check_len (*len, HZ_RTP_HEADER_LEN) || !hz_srtp_is_version_2 (buf) ||
+      !hz_srtp_check_rtp_header (buf, *len))
     return HZ_SRTP_ERR_BAD_PACKET;
+  if (self->evp != NULL)
+    return hz_srtp_evp_unprotect_rtp (self->evp, buf, len);
   n = (int) *len;
   status = srtp_unprotect (self->inbound, buf, &n);
   if (status != srtp_err_status_ok)
@@ -285,6 +355,8 @@ hz_srtp_protect_rtcp (HzSrtp *self, guint8 *buf, gsize *len, gsize buf_size)
   if (!hz_srtp_check_len (*len, HZ_RTCP_HEADER_LEN) || buf_size < *len + HZ_SRTP_MAX_TRAILER ||
       !hz_srtp_is_version_2 (buf))
     return HZ_SRTP_ERR_BAD_PACKET;
+  if (self->evp != NULL)
+    return hz_srtp_evp_protect_rtcp (self->evp, buf, len);
   n = (int) *len;
   status = srtp_protect_rtcp (self->outbound, buf, &n);
   if (status != srtp_err_status_ok)
@@ -302,8 +374,11 @@ hz_srtp_unprotect_rtcp (HzSrtp *self, guint8 *buf, gsize *len)
   g_return_val_if_fail (self != NULL && buf != NULL && len != NULL, HZ_SRTP_ERR_OTHER);
 
   /* header + SRTCP index; libsrtp2 checks the tag length itself */
-  if (!hz_srtp_check_len (*len, HZ_RTCP_HEADER_LEN + 4) || !hz_srtp_is_version_2 (buf))
+  if (!hz_srtp_check_len (*len, HZ_RTCP_HEADER_LEN + 4) || *len > HZ_SRTP_MAX_HEADER_LEN ||
+      !hz_srtp_is_version_2 (buf))
     return HZ_SRTP_ERR_BAD_PACKET;
+  if (self->evp != NULL)
+    return hz_srtp_evp_unprotect_rtcp (self->evp, buf, len);
   n = (int) *len;
   status = srtp_unprotect_rtcp (self->inbound, buf, &n);
   if (status != srtp_err_status_ok)

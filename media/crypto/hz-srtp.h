@@ -1,6 +1,12 @@
-/* hz-srtp: SRTP and SRTCP protection of one peer's media (libsrtp2).
+/* hz-srtp: SRTP and SRTCP protection of one peer's media.
  *
- * Owns one pair of libsrtp2 sessions per peer: an inbound session keyed with
+ * Two backends with the same behaviour: OpenSSL EVP (hz-srtp-evp.h, the
+ * default, 4x faster for AES-CM than Debian's NSS-based libsrtp2) and
+ * libsrtp2, kept as the reference the EVP one is tested against. The
+ * environment variable HUIZHEN_SRTP_BACKEND=libsrtp makes hz_srtp_new()
+ * pick libsrtp2 for comparison.
+ *
+ * With libsrtp2, owns one pair of libsrtp2 sessions per peer: an inbound session keyed with
  * the remote master key (any SSRC, replay window on) and an outbound session
  * keyed with the local master key (any SSRC, repeated sends allowed for NACK
  * resends). Keys come from the DTLS-SRTP exporter (hz-dtls.h). An HzSrtp is
@@ -53,7 +59,13 @@ typedef enum {
 typedef enum {
   HZ_SRTP_ERROR_INVALID_KEYS,
   HZ_SRTP_ERROR_LIBSRTP,
+  HZ_SRTP_ERROR_EVP,
 } HzSrtpError;
+
+typedef enum {
+  HZ_SRTP_BACKEND_EVP,
+  HZ_SRTP_BACKEND_LIBSRTP,
+} HzSrtpBackend;
 GQuark hz_srtp_error_quark (void);
 
 typedef struct _HzSrtp HzSrtp;
@@ -62,7 +74,18 @@ typedef struct _HzSrtp HzSrtp;
 gboolean hz_srtp_profile_get_lengths (HzSrtpProfile profile, guint *key_len, guint *salt_len);
 const char *hz_srtp_profile_to_string (HzSrtpProfile profile);
 
+/* Packets HzSrtp refuses as HZ_SRTP_ERR_BAD_PACKET whatever the backend:
+ * longer than a UDP datagram, an RTP header (CSRCs + extension) longer than
+ * libsrtp2's 2048-octet GCM AAD buffer, or an SRTCP packet longer than that
+ * (libsrtp2 2.5 leaves a failed AAD behind for the next packet). */
+#define HZ_SRTP_MAX_PACKET_LEN 65535
+#define HZ_SRTP_MAX_HEADER_LEN 2048
+
+/* The EVP backend, or libsrtp2 if HUIZHEN_SRTP_BACKEND is "libsrtp". */
 HzSrtp *hz_srtp_new (const HzSrtpKeys *keys, GError **error);
+HzSrtp *hz_srtp_new_with_backend (const HzSrtpKeys *keys, HzSrtpBackend backend, GError **error);
+HzSrtpBackend hz_srtp_get_backend (const HzSrtp *self);
+const char *hz_srtp_backend_to_string (HzSrtpBackend backend);
 void hz_srtp_free (HzSrtp *self);
 
 /* In place. On entry *len is the plain packet length and buf_size the size of

@@ -103,3 +103,30 @@ export class Checks {
     process.exitCode = this.failed === 0 && this.passed > 0 ? 0 : 1;
   }
 }
+
+/**
+ * Text in the page (visible text, title, aria-label, placeholder, value of
+ * buttons) that looks like an untranslated dictionary key such as "call.mute".
+ */
+export async function rawKeysInPage(page) {
+  return page.evaluate(() => {
+    const re = /\b(?:app|lang|a11y|common|prejoin|device|token|media|role|call|chat|people|moderate|quality|status|error|feature|notice|room_kind|room_state|admin)\.[a-z_0-9]+\b/g;
+    const found = new Set();
+    const scan = (s) => {
+      for (const m of String(s || '').matchAll(re)) found.add(m[0]);
+    };
+    scan(document.body.innerText);
+    scan(document.title);
+    for (const el of document.querySelectorAll('[title],[aria-label],[placeholder]')) {
+      scan(el.getAttribute('title'));
+      scan(el.getAttribute('aria-label'));
+      scan(el.getAttribute('placeholder'));
+    }
+    return [...found];
+  });
+}
+
+/** The web client's built files: $HUIZHEN_WEB_DIST (meson) or web-client/dist (npm run build). */
+export function webDistDir(here) {
+  return process.env.HUIZHEN_WEB_DIST || join(here, '..', '..', 'web-client', 'dist');
+}

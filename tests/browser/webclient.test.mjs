@@ -1,29 +1,33 @@
-// The consult page without a server: web-client/ served as static files by a
-// small HTTP server in this process, opened in Debian's headless Chromium with
+// The consult page without a server: the built web client (web-client's Vite
+// output, $HUIZHEN_WEB_DIST) served as static files by a small HTTP server in this process, opened in Debian's headless Chromium with
 // fake camera and microphone. Checks what a user sees before joining, in both
 // languages, and the clear messages for a missing/expired token, a viewer role,
-// a denied camera and an unreachable server. Screenshots go to
+// a denied camera and an unreachable server; the device check (devices listed,
+// microphone level moving, the speaker test tone); a tablet viewport; keyboard
+// focus; and that both dictionaries have the same keys and no raw key shows. Screenshots go to
 // $HUIZHEN_SCREENSHOT_DIR (meson's build dir) or the current directory.
 import { createServer } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { mkdirSync } from 'node:fs';
 import { dirname, join, normalize, resolve, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { launchChromium, watchConsole, Checks, CHROMIUM_ARGS } from './chromium.mjs';
+import { launchChromium, watchConsole, Checks, CHROMIUM_ARGS, rawKeysInPage, webDistDir } from './chromium.mjs';
+import zhCN from '../../web-client/src/locales/zh-CN.js';
+import en from '../../web-client/src/locales/en.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const webRoot = resolve(here, '..', '..', 'web-client');
+const webRoot = resolve(webDistDir(here));
 const shotDir = resolve(process.env.HUIZHEN_SCREENSHOT_DIR || process.cwd());
 mkdirSync(shotDir, { recursive: true });
 
-const MIME = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
+const MIME = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.map': 'application/json' };
 
 function startStaticServer() {
   const server = createServer(async (req, res) => {
     const url = new URL(req.url, 'http://x');
     const rel = normalize(url.pathname === '/' ? '/index.html' : url.pathname);
     const path = join(webRoot, rel);
-    if (!path.startsWith(webRoot) || rel.endsWith('meson.build')) {
+    if (!path.startsWith(webRoot)) {
       res.writeHead(404).end();
       return;
     }
@@ -87,6 +91,34 @@ try {
   checks.ok(fits, 'pre-join screen fits 1366x768 without scrolling');
   await page.screenshot({ path: join(shotDir, 'webclient-prejoin-zh-CN.png') });
 
+  // device check: devices listed, the level meter moves, the speaker test plays
+  const dev = await page.evaluate(() => ({
+    cameras: document.getElementById('camera-select').options.length,
+    mics: document.getElementById('mic-select').options.length,
+    camDisabled: document.getElementById('camera-select').disabled,
+  }));
+  checks.ok(dev.cameras >= 1 && dev.mics >= 1 && !dev.camDisabled, 'device check lists the camera and microphone', JSON.stringify(dev));
+  await page.click('#speaker-test');
+  checks.equal(await page.evaluate(() => window.hzClient.device.tone), 'playing', 'speaker test starts a tone');
+  await page.waitForFunction(() => window.hzClient.device.tone !== 'playing', null, { timeout: 5000 });
+  checks.equal(await page.evaluate(() => window.hzClient.device.tone), 'done', 'speaker test tone played to the end');
+  checks.ok((await text(page, '#speaker-status')).includes('测试音已播放完毕'), 'speaker test result explained');
+  const moved = await page.waitForFunction(() => window.hzClient.device.micLevel > 0, null, { timeout: 5000 }).then(() => true, () => false);
+  checks.ok(moved, 'microphone level meter moves with the (fake) microphone',
+    JSON.stringify(await page.evaluate(() => window.hzClient.device)));
+
+  // keyboard: Tab reaches the join button, and the focused control shows a visible outline
+  await page.focus('#lang-select');
+  let reached = false;
+  for (let i = 0; i < 20 && !reached; i++) {
+    await page.keyboard.press('Tab');
+    reached = await page.evaluate(() => document.activeElement && document.activeElement.id === 'join-btn');
+  }
+  checks.ok(reached, 'Tab from the top bar reaches the join button');
+  const outline = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
+  checks.ok(outline !== 'none', 'the focused button has a visible focus outline', outline);
+  checks.equal((await rawKeysInPage(page)).join(','), '', 'no raw dictionary key in the zh-CN page');
+
   // microphone toggle before joining
   await page.click('#prejoin-mic-btn');
   const micState = await page.evaluate(() => ({
@@ -109,10 +141,18 @@ try {
   await page.waitForSelector('body[data-ready="true"]');
   checks.equal(await text(page, '#join-btn'), 'Join', 'language choice remembered after reload');
 
-  // both dictionaries have the same keys
-  const keys = await page.evaluate(async () => (await import('./i18n.js')).dictionaryKeys());
-  checks.ok(JSON.stringify(keys['zh-CN']) === JSON.stringify(keys.en) && keys.en.length > 40,
-    'zh-CN and en dictionaries are complete (same keys)');
+  checks.equal((await rawKeysInPage(page)).join(','), '', 'no raw dictionary key in the en page');
+
+  // both dictionaries have the same keys, none empty
+  const kz = Object.keys(zhCN).sort();
+  const ke = Object.keys(en).sort();
+  checks.ok(JSON.stringify(kz) === JSON.stringify(ke) && ke.length > 200,
+    'zh-CN and en dictionaries are complete (same keys)',
+    `only zh-CN: ${kz.filter((k) => !(k in en))}; only en: ${ke.filter((k) => !(k in zhCN))}`);
+  const empty = [...Object.entries(zhCN), ...Object.entries(en)].filter(([, v]) => typeof v !== 'string' || !v.trim());
+  checks.ok(empty.length === 0, 'no empty translation', JSON.stringify(empty));
+  const mixed = Object.entries(en).filter(([, v]) => /[\u4e00-\u9fff]/.test(v)).map(([k]) => k);
+  checks.ok(mixed.length === 0, 'no Chinese characters left in the English dictionary', mixed.join(','));
 
   // --- join with the server down: a clear message, the button usable again ---
   await page.click('#join-btn');
@@ -146,6 +186,19 @@ try {
   checks.ok(await p2.locator('#join-btn').isEnabled(), 'observer can join without a camera');
   checks.ok(!(await p2.locator('#preview').isVisible()), 'no camera preview for an observer');
   await p2.close();
+
+  // --- a tablet (portrait 820x1180): nothing wider than the screen, join reachable ---
+  const tablet = await b.context.newPage();
+  watchConsole(tablet, 'tablet', consoleErrors);
+  await tablet.setViewportSize({ width: 820, height: 1180 });
+  await tablet.goto(`${base}?token=${makeToken(doctor)}`);
+  await tablet.waitForSelector('body[data-ready="true"]', { timeout: 15000 });
+  const tabletFit = await tablet.evaluate(() => document.documentElement.scrollWidth <= innerWidth);
+  checks.ok(tabletFit, 'tablet viewport: no horizontal scrolling');
+  await tablet.locator('#join-btn').scrollIntoViewIfNeeded();
+  checks.ok(await tablet.locator('#join-btn').isVisible(), 'tablet viewport: join button visible');
+  await tablet.screenshot({ path: join(shotDir, 'webclient-prejoin-tablet-zh-CN.png'), fullPage: true });
+  await tablet.close();
   await b.close();
 
   // --- camera and microphone denied (no fake permission UI: headless denies) ---

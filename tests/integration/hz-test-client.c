@@ -18,6 +18,7 @@ struct _HzTestClient {
   HzPeer *pub, *sub;
   char *pub_mid0;
   GArray *offered_ssrcs;
+  char *last_error;
   HzTestRtpFunc rtp_func, rtcp_func;
   gpointer rtp_data, rtcp_data;
 };
@@ -244,6 +245,7 @@ hz_test_client_free (HzTestClient *c)
   hz_dtls_cert_unref (c->cert);
   g_array_unref (c->offered_ssrcs);
   g_free (c->pub_mid0);
+  g_free (c->last_error);
   g_free (c);
 }
 
@@ -498,8 +500,13 @@ hz_test_client_publish (HzTestClient *c, guint32 audio_ssrc, guint32 video_ssrc)
     if ((reply = take_message (c, "answer")) == NULL && (reply = take_message (c, "error")) == NULL)
       g_main_context_iteration (NULL, FALSE);
   }
-  if (reply == NULL || g_strcmp0 (json_object_get_string_member (reply, "type"), "answer") != 0)
+  if (reply == NULL)
     return FALSE;
+  if (g_strcmp0 (json_object_get_string_member (reply, "type"), "answer") != 0) {
+    g_free (c->last_error);
+    c->last_error = g_strdup (json_object_get_string_member_with_default (reply, "code", ""));
+    return FALSE;
+  }
   answer = hz_sdp_parse (json_object_get_string_member (reply, "sdp"), 128 * 1024, &error);
   g_assert_no_error (error);
   /* We offered actpass; the server answered passive, so we are the client. */
@@ -621,4 +628,10 @@ hz_test_client_set_rtcp_handler (HzTestClient *c, HzTestRtpFunc func, gpointer d
 {
   c->rtcp_func = func;
   c->rtcp_data = data;
+}
+
+const char *
+hz_test_client_get_last_error (HzTestClient *c)
+{
+  return c->last_error;
 }

@@ -67,6 +67,9 @@ gboolean hz_test_client_wait_connected (HzTestClient *client, gboolean publisher
 /* Drains pending messages (trickle) while iterating for @ms. */
 void hz_test_client_pump (HzTestClient *client, guint ms);
 
+/* The code of the last error reply a helper above consumed (publish). */
+const char *hz_test_client_get_last_error (HzTestClient *client);
+
 HzPeer *hz_test_client_get_publisher (HzTestClient *client);
 HzPeer *hz_test_client_get_subscriber (HzTestClient *client);
 /* SSRCs the server announced in the subscriber offer, in m-line order. */

@@ -37,8 +37,8 @@ log="$tmp/server.log"
 $as_pg "$bindir/initdb" -D "$data" -U huizhen -A trust -E UTF8 --locale=C.UTF-8 >"$tmp/initdb.log" 2>&1 ||
   { cat "$tmp/initdb.log" >&2; rm -rf "$tmp"; exit 1; }
 opts="-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$tmp -c fsync=off -c max_connections=200"
-start="$as_pg $bindir/pg_ctl -D $data -l $log -w -o '$opts' start"
-stop="$as_pg $bindir/pg_ctl -D $data -m fast -w stop"
+start="$as_pg $bindir/pg_ctl -s -D $data -l $log -w -o '$opts' start"
+stop="$as_pg $bindir/pg_ctl -s -D $data -m fast -w stop"
 
 cleanup() {
   sh -c "$stop" >/dev/null 2>&1 || true

@@ -2,6 +2,12 @@
 // JSON before the "."). Only for display: the server verifies the signature.
 
 export const PUBLISHING_ROLES = new Set(['doctor', 'specialist', 'presenter']);
+// Mirrors rooms/hz-role.c until the server says so in `joined` ("can_moderate").
+const MODERATORS = { consult: new Set(['specialist']), teaching: new Set(['presenter']) };
+
+export function canModerate(role, kind) {
+  return Boolean(MODERATORS[kind] && MODERATORS[kind].has(role));
+}
 
 export function tokenFromUrl(loc = window.location) {
   const token = new URLSearchParams(loc.search).get('token');

@@ -38,6 +38,7 @@ export class CallSession {
     this.localPending = { publisher: [], subscriber: [] };
     this.localEnded = { publisher: false, subscriber: false };
     this.videoSender = null;
+    this.audioSender = null;
     this.offerChain = Promise.resolve();
     this.ended = false;
   }
@@ -60,6 +61,7 @@ export class CallSession {
       onMessage: (msg) => this.#onMessage(msg),
       onClose: () => this.#onSocketClosed(),
     });
+    this.hz.signaling = this.sig;
     let joined;
     try {
       await this.sig.connect();
@@ -71,6 +73,7 @@ export class CallSession {
     }
     this.#record(joined);
     this.iceServers = Array.isArray(joined.ice_servers) ? joined.ice_servers : [];
+    if (joined.can_publish === false) this.publish = false;
     this.hz.participantId = joined.participant_id;
     this.hz.joinedAt = performance.now();
     this.#setState('joined');
@@ -96,7 +99,7 @@ export class CallSession {
     const stream = this.localStream;
     const [audio] = stream.getAudioTracks();
     const [video] = stream.getVideoTracks();
-    if (audio) pc.addTransceiver(audio, { direction: 'sendonly', streams: [stream] });
+    if (audio) this.audioSender = pc.addTransceiver(audio, { direction: 'sendonly', streams: [stream] }).sender;
     if (video) {
       const tr = pc.addTransceiver(video, { direction: 'sendonly', streams: [stream] });
       this.videoSender = tr.sender;
@@ -222,6 +225,32 @@ export class CallSession {
       await this.videoSender.replaceTrack(muted ? null : video);
     }
     if (this.hz.state === 'joined') this.sig.send({ type: 'mute', kind, muted });
+  }
+
+  /** Swap the camera or microphone being sent (a device chosen during the call). */
+  async replaceTrack(kind, track) {
+    const sender = kind === 'video' ? this.videoSender : this.audioSender;
+    if (!sender) return;
+    if (kind === 'video' && this.muted.video) return; // setMuted(false) sends the new one
+    await sender.replaceTrack(track);
+  }
+
+  /**
+   * Send a message that has no success reply; onError(msg) runs if the server
+   * refuses it (e.g. {"code":"unknown_type"} for a feature it does not have).
+   */
+  send(msg, onError) {
+    if (!this.sig || !this.sig.isOpen) {
+      if (onError) onError({ type: 'error', code: 'disconnected', message: 'not connected' });
+      return false;
+    }
+    return this.sig.sendTracked(msg, onError);
+  }
+
+  /** Close everything without telling the page (a reconnect replaces this session). */
+  dispose() {
+    if (this.ended) return;
+    this.#teardown();
   }
 
   /** Leave the room: tell the server, close both connections and the socket. */

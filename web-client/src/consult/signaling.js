@@ -30,6 +30,9 @@ export class SignalingClient {
     this.onMessage = onMessage || (() => {});
     this.onClose = onClose || (() => {});
     this.closedByUs = false;
+    // Fire-and-forget messages that carry an id, so an error reply (such as
+    // unknown_type from a server that does not have the feature yet) finds its sender.
+    this.tracked = new Map(); // id -> { onError, at }
   }
 
   /** Open the socket; resolves once it is open. */
@@ -59,6 +62,20 @@ export class SignalingClient {
   send(msg) {
     if (!this.isOpen) return false;
     this.ws.send(JSON.stringify(msg));
+    return true;
+  }
+
+  /**
+   * Send a message that has no success reply but may be refused: onError(msg)
+   * is called if an {"type":"error"} with its id comes back within 30 s.
+   */
+  sendTracked(msg, onError) {
+    if (!this.isOpen) return false;
+    const id = this.nextId++;
+    const now = performance.now();
+    for (const [k, v] of this.tracked) if (now - v.at > 30000) this.tracked.delete(k);
+    this.tracked.set(id, { onError, at: now });
+    this.ws.send(JSON.stringify({ ...msg, id }));
     return true;
   }
 
@@ -101,6 +118,14 @@ export class SignalingClient {
       if (msg.type === 'error') reject(new SignalingError(msg.code || 'error', msg.message));
       else resolve(msg);
       return;
+    }
+    if (msg.id !== undefined && this.tracked.has(msg.id)) {
+      const { onError } = this.tracked.get(msg.id);
+      this.tracked.delete(msg.id);
+      if (msg.type === 'error') {
+        if (onError) onError(msg);
+        return;
+      }
     }
     this.onMessage(msg);
   }

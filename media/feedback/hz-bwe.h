@@ -1,0 +1,57 @@
+/* hz-bwe: the downlink bandwidth estimate of one subscriber peer, in the
+ * manner of Google Congestion Control (draft-ietf-rmcat-gcc-02, as in
+ * libwebrtc's TrendlineEstimator, OveruseDetector, AimdRateControl and the
+ * loss-based part of SendSideBandwidthEstimation).
+ *
+ * Owns: the delay-based estimator (packets grouped in 5 ms send bursts,
+ * a trendline over the last 20 smoothed one-way delay gradients, an
+ * overuse/underuse detector with an adaptive threshold, an AIMD rate
+ * controller: +8 %/s when normal, 0.85 × acked bitrate on overuse), the
+ * loss-based limit (loss > 10 % reduces by half the loss, < 2 % lets it grow
+ * 8 %/s), the acked bitrate over the last 500 ms, and the last REMB.
+ * Input: HzTwccResult batches from hz_twcc_send_on_feedback(), or REMB
+ * values when the receiver has no TWCC. Output: a target in bit/s.
+ * No allocation after creation, no logging, the clock is the caller's. */
+#pragma once
+
+#include <glib.h>
+
+#include "hz-twcc.h"
+
+G_BEGIN_DECLS
+
+#define HZ_BWE_START_BPS 300000
+#define HZ_BWE_MIN_BPS 30000
+#define HZ_BWE_MAX_BPS 10000000
+
+typedef enum {
+  HZ_BWE_NORMAL,
+  HZ_BWE_OVERUSE,
+  HZ_BWE_UNDERUSE,
+} HzBweUsage;
+
+typedef struct {
+  guint64 target_bps;      /* what hz_bwe_get_target() returns */
+  guint64 delay_bps;       /* the delay-based (AIMD) rate */
+  guint64 loss_bps;        /* the loss-based limit */
+  guint64 acked_bps;       /* measured throughput, 0 until known */
+  guint64 remb_bps;        /* last REMB, 0 if none */
+  HzBweUsage usage;
+  gdouble trend;           /* delay gradient slope (ms per ms) */
+  gdouble threshold;       /* adaptive detector threshold */
+  gdouble loss_fraction;   /* of the last loss evaluation, 0..1 */
+} HzBweStats;
+
+typedef struct _HzBwe HzBwe;
+
+HzBwe *hz_bwe_new (guint64 start_bps, guint64 min_bps, guint64 max_bps);
+void hz_bwe_free (HzBwe *bwe);
+
+void hz_bwe_on_twcc (HzBwe *bwe, const HzTwccResult *results, guint n_results, gint64 now_us);
+void hz_bwe_on_remb (HzBwe *bwe, guint64 bitrate_bps, gint64 now_us);
+guint64 hz_bwe_get_target (HzBwe *bwe);
+void hz_bwe_get_stats (HzBwe *bwe, HzBweStats *stats);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HzBwe, hz_bwe_free)
+
+G_END_DECLS

@@ -1,0 +1,540 @@
+/* hz-signal-msgs: one handler per client message type, and the replies. */
+#include "hz-signal-private.h"
+
+#include <string.h>
+
+#include "hz-token.h"
+
+#define CHAT_MAX_CHARS 2000
+#define CANDIDATE_MAX_LEN 1024
+
+/* ---- replies ---- */
+
+void
+hz_signal_send_node (HzWsConn *conn, JsonNode *node)
+{
+  g_autofree char *text = json_to_string (node, FALSE);
+
+  json_node_unref (node);
+  hz_ws_conn_send (conn, text);
+}
+
+JsonBuilder *
+hz_signal_reply_begin (const char *type, JsonNode *id)
+{
+  JsonBuilder *b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, type);
+  if (id != NULL) {
+    json_builder_set_member_name (b, "id");
+    json_builder_add_value (b, json_node_copy (id));
+  }
+  return b;
+}
+
+void
+hz_signal_reply_end (Session *s, JsonBuilder *b)
+{
+  json_builder_end_object (b);
+  hz_signal_send_node (s->conn, json_builder_get_root (b));
+  g_object_unref (b);
+}
+
+void
+hz_signal_reply_error (Session *s, JsonNode *id, const GError *error)
+{
+  JsonBuilder *b = hz_signal_reply_begin ("error", id);
+  const char *code = error->domain == HZ_SIGNAL_ERROR ? hz_signal_error_code (error->code)
+                                                      : "internal_error";
+
+  json_builder_set_member_name (b, "code");
+  json_builder_add_string_value (b, code);
+  json_builder_set_member_name (b, "message");
+  json_builder_add_string_value (b, error->message);
+  hz_signal_reply_end (s, b);
+  g_message ("ws %s: %s: %s", hz_ws_conn_get_peer (s->conn), code, error->message);
+}
+
+/* ---- message fields ---- */
+
+const char *
+hz_signal_get_string (JsonObject *msg, const char *name, gsize max_len, GError **error)
+{
+  JsonNode *node = json_object_get_member (msg, name);
+  const char *value;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_STRING) {
+    g_set_error (error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_BAD_REQUEST,
+                 "field \"%s\" must be a string", name);
+    return NULL;
+  }
+  value = json_node_get_string (node);
+  if (strlen (value) > max_len) {
+    g_set_error (error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_BAD_REQUEST,
+                 "field \"%s\" is longer than %" G_GSIZE_FORMAT " bytes", name, max_len);
+    return NULL;
+  }
+  return value;
+}
+
+gboolean
+hz_signal_get_bool (JsonObject *msg, const char *name, gboolean *out, GError **error)
+{
+  JsonNode *node = json_object_get_member (msg, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) ||
+      json_node_get_value_type (node) != G_TYPE_BOOLEAN) {
+    g_set_error (error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_BAD_REQUEST,
+                 "field \"%s\" must be true or false", name);
+    return FALSE;
+  }
+  *out = json_node_get_boolean (node);
+  return TRUE;
+}
+
+static void
+map_sdp_error (GError **error)
+{
+  int code;
+
+  if (*error == NULL || (*error)->domain != HZ_SDP_ERROR)
+    return;
+  code = (*error)->code == HZ_SDP_ERROR_UNSUPPORTED_CODEC ? HZ_SIGNAL_ERROR_UNSUPPORTED_CODEC
+                                                          : HZ_SIGNAL_ERROR_BAD_SDP;
+  (*error)->domain = HZ_SIGNAL_ERROR;
+  (*error)->code = code;
+}
+
+/* ---- handlers: one per message type ---- */
+
+static HzLiveRoom *
+live_room_for (HzSignal *sig, const char *room_id, GError **error)
+{
+  HzLiveRoom *room = g_hash_table_lookup (sig->rooms, room_id);
+  g_autoptr(GError) store_error = NULL;
+  HzRoom *info;
+
+  if (room != NULL)
+    return room;
+  info = hz_room_store_get (sig->config.store, room_id, &store_error);
+  if (info == NULL) {
+    g_set_error (error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_ROOM_NOT_FOUND,
+                 "the room of this invitation does not exist (%s)", store_error->message);
+    return NULL;
+  }
+  room = hz_live_room_new (info, &sig->env);
+  g_hash_table_insert (sig->rooms, room->id, room);
+  return room;
+}
+
+static gboolean
+check_token (Session *s, const char *token, HzTokenClaims **out, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  HzTokenClaims *claims = hz_token_verify (s->sig->config.token_secret, token,
+                                           g_get_real_time () / G_USEC_PER_SEC, &local);
+
+  if (claims == NULL) {
+    gboolean expired = g_error_matches (local, HZ_TOKEN_ERROR, HZ_TOKEN_ERROR_EXPIRED);
+    g_set_error (error, HZ_SIGNAL_ERROR,
+                 expired ? HZ_SIGNAL_ERROR_TOKEN_EXPIRED : HZ_SIGNAL_ERROR_INVALID_TOKEN,
+                 "%s", expired ? "this invitation has expired" : "this invitation is not valid");
+    return FALSE;
+  }
+  *out = claims;
+  return TRUE;
+}
+
+static gboolean
+check_room_admits (HzLiveRoom *room, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+
+  if (!hz_room_is_open_for_join (room->info, now, &local)) {
+    g_set_error (error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_ROOM_NOT_OPEN, "%s", local->message);
+    return FALSE;
+  }
+  if (room->members->len >= room->info->capacity) {
+    g_set_error (error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_ROOM_FULL,
+                 "the room is full (%u participants)", room->info->capacity);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+handle_join (Session *s, JsonObject *msg, JsonNode *id, GError **error)
+{
+  const char *token = hz_signal_get_string (msg, "token", HZ_TOKEN_MAX_LEN, error);
+  g_autoptr(HzTokenClaims) claims = NULL;
+  g_autoptr(GError) db_error = NULL;
+  HzLiveRoom *room;
+  HzMember *m;
+  JsonBuilder *b;
+
+  if (token == NULL || !check_token (s, token, &claims, error))
+    return FALSE;
+  room = live_room_for (s->sig, claims->room, error);
+  if (room == NULL)
+    return FALSE;
+  if (!check_room_admits (room, error)) {
+    if (room->members->len == 0)
+      g_hash_table_remove (s->sig->rooms, room->id);
+    return FALSE;
+  }
+  m = hz_live_room_add_member (room, s->conn, g_steal_pointer (&claims));
+  s->room = room;
+  s->member = m;
+  if (!hz_room_store_record_join (s->sig->config.store, room->id, m->id, m->claims, m->joined_at,
+                                  &db_error))
+    g_warning ("room %s: join of %s not recorded: %s", room->id, m->id, db_error->message);
+  g_message ("ws %s: %s (%s, %s) joined room %s", hz_ws_conn_get_peer (s->conn), m->id,
+             m->claims->display_name, hz_role_to_string (m->claims->role), room->id);
+
+  b = hz_signal_reply_begin ("joined", id);
+  json_builder_set_member_name (b, "participant_id");
+  json_builder_add_string_value (b, m->id);
+  json_builder_set_member_name (b, "room");
+  json_builder_add_value (b, hz_room_to_json (room->info));
+  json_builder_set_member_name (b, "participants");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < room->members->len; i++) {
+    HzMember *other = g_ptr_array_index (room->members, i);
+    if (other != m)
+      json_builder_add_value (b, hz_member_to_json (other));
+  }
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "ice_servers");
+  json_builder_add_value (b, json_node_copy (s->sig->ice_servers));
+  json_builder_set_member_name (b, "can_publish");
+  json_builder_add_boolean_value (b, hz_live_room_can_publish (room, m));
+  json_builder_set_member_name (b, "can_moderate");
+  json_builder_add_boolean_value (b, hz_role_can_moderate (m->claims->role, room->info->kind));
+  hz_signal_reply_end (s, b);
+
+  hz_live_room_subscribe_existing (room, m);
+  return TRUE;
+}
+
+static gboolean
+handle_publish (Session *s, JsonObject *msg, JsonNode *id, GError **error)
+{
+  const char *sdp = hz_signal_get_string (msg, "sdp", 128 * 1024, error);
+  g_autofree char *answer = NULL;
+  JsonBuilder *b;
+
+  if (sdp == NULL)
+    return FALSE;
+  if (!hz_live_room_can_publish (s->room, s->member)) {
+    g_set_error (error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_FORBIDDEN,
+                 "a %s may not publish in this room", hz_role_to_string (s->member->claims->role));
+    return FALSE;
+  }
+  answer = hz_live_room_publish (s->room, s->member, sdp, error);
+  if (answer == NULL) {
+    map_sdp_error (error);
+    return FALSE;
+  }
+  b = hz_signal_reply_begin ("answer", id);
+  json_builder_set_member_name (b, "sdp");
+  json_builder_add_string_value (b, answer);
+  hz_signal_reply_end (s, b);
+  return TRUE;
+}
+
+static gboolean
+handle_answer (Session *s, JsonObject *msg, JsonNode *id, GError **error)
+{
+  const char *sdp = hz_signal_get_string (msg, "sdp", 128 * 1024, error);
+
+  if (sdp == NULL)
+    return FALSE;
+  if (!hz_live_room_subscriber_answer (s->room, s->member, sdp, error)) {
+    map_sdp_error (error);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+handle_trickle (Session *s, JsonObject *msg, JsonNode *id, GError **error)
+{
+  const char *target = hz_signal_get_string (msg, "target", 16, error);
+  JsonNode *cand_node;
+  const char *candidate = NULL;
+  HzEndpointId ep;
+
+  if (target == NULL)
+    return FALSE;
+  if (strcmp (target, "publisher") == 0)
+    ep = s->member->pub_ep;
+  else if (strcmp (target, "subscriber") == 0)
+    ep = s->member->sub_ep;
+  else {
+    g_set_error (error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_BAD_REQUEST,
+                 "target must be \"publisher\" or \"subscriber\"");
+    return FALSE;
+  }
+  if (ep == 0) {
+    g_set_error (error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_BAD_REQUEST,
+                 "no %s connection to add candidates to", target);
+    return FALSE;
+  }
+  cand_node = json_object_get_member (msg, "candidate");
+  if (cand_node != NULL && JSON_NODE_HOLDS_OBJECT (cand_node)) {
+    candidate = hz_signal_get_string (json_node_get_object (cand_node), "candidate", CANDIDATE_MAX_LEN, error);
+    if (candidate == NULL)
+      return FALSE;
+    if (candidate[0] == '\0')
+      candidate = NULL; /* the browser's end-of-candidates form */
+  } else if (cand_node != NULL && !JSON_NODE_HOLDS_NULL (cand_node)) {
+    g_set_error (error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_BAD_REQUEST,
+                 "candidate must be an object or null");
+    return FALSE;
+  }
+  if (candidate != NULL && !g_str_has_prefix (candidate, "candidate:") &&
+      !g_str_has_prefix (candidate, "a=candidate:")) {
+    g_set_error (error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_BAD_CANDIDATE,
+                 "not an ICE candidate line");
+    return FALSE;
+  }
+  hz_media_room_add_candidate (s->room->media, ep, candidate);
+  return TRUE;
+}
+
+static gboolean
+handle_mute (Session *s, JsonObject *msg, JsonNode *id, GError **error)
+{
+  const char *kind = hz_signal_get_string (msg, "kind", 16, error);
+  gboolean muted;
+
+  if (kind == NULL || !hz_signal_get_bool (msg, "muted", &muted, error))
+    return FALSE;
+  if (strcmp (kind, "audio") != 0 && strcmp (kind, "video") != 0) {
+    g_set_error (error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_BAD_REQUEST,
+                 "kind must be \"audio\" or \"video\"");
+    return FALSE;
+  }
+  hz_live_room_set_muted (s->room, s->member,
+                          kind[0] == 'a' ? HZ_SDP_KIND_AUDIO : HZ_SDP_KIND_VIDEO, muted);
+  return TRUE;
+}
+
+static gboolean
+handle_chat (Session *s, JsonObject *msg, JsonNode *id, GError **error)
+{
+  const char *text = hz_signal_get_string (msg, "text", CHAT_MAX_CHARS * 4, error);
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *at = g_date_time_format_iso8601 (now);
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+
+  if (text == NULL)
+    return FALSE;
+  if (!g_utf8_validate (text, -1, NULL) || g_utf8_strlen (text, -1) > CHAT_MAX_CHARS ||
+      text[0] == '\0') {
+    g_set_error (error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_BAD_REQUEST,
+                 "chat text must be 1 to %d characters", CHAT_MAX_CHARS);
+    return FALSE;
+  }
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, "chat");
+  json_builder_set_member_name (b, "participant_id");
+  json_builder_add_string_value (b, s->member->id);
+  json_builder_set_member_name (b, "display_name");
+  json_builder_add_string_value (b, s->member->claims->display_name);
+  json_builder_set_member_name (b, "text");
+  json_builder_add_string_value (b, text);
+  json_builder_set_member_name (b, "at");
+  json_builder_add_string_value (b, at);
+  json_builder_end_object (b);
+  hz_live_room_broadcast (s->room, NULL, json_builder_get_root (b));
+  return TRUE;
+}
+
+static gboolean
+handle_leave (Session *s, JsonObject *msg, JsonNode *id, GError **error)
+{
+  hz_signal_session_leave (s);
+  hz_ws_conn_close (s->conn, 1000, "left");
+  return TRUE;
+}
+
+
+/* {"type": @type, "participant_id": @about, <name>: @value} to one member */
+static void
+send_flag_event (HzMember *to, const char *type, const char *about, const char *name, gboolean value)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, type);
+  json_builder_set_member_name (b, "participant_id");
+  json_builder_add_string_value (b, about);
+  json_builder_set_member_name (b, name);
+  json_builder_add_boolean_value (b, value);
+  json_builder_end_object (b);
+  hz_member_send (to, json_builder_get_root (b));
+}
+
+static gboolean
+handle_raise_hand (Session *s, JsonObject *msg, JsonNode *id, GError **error)
+{
+  gboolean raised;
+
+  if (!hz_signal_get_bool (msg, "raised", &raised, error))
+    return FALSE;
+  s->member->hand_raised = raised;
+  for (guint i = 0; i < s->room->members->len; i++) {
+    HzMember *q = g_ptr_array_index (s->room->members, i);
+    if (hz_role_can_moderate (q->claims->role, s->room->info->kind) || q == s->member)
+      send_flag_event (q, "hand_raised", s->member->id, "raised", raised);
+  }
+  return TRUE;
+}
+
+/* Tells the target what a moderator did, and everyone its new state. */
+static void
+announce_moderation (Session *s, HzMember *target, const char *action)
+{
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonBuilder) u = json_builder_new ();
+
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, "moderated");
+  json_builder_set_member_name (b, "action");
+  json_builder_add_string_value (b, action);
+  json_builder_set_member_name (b, "by");
+  json_builder_add_string_value (b, s->member->id);
+  json_builder_end_object (b);
+  hz_member_send (target, json_builder_get_root (b));
+
+  json_builder_begin_object (u);
+  json_builder_set_member_name (u, "type");
+  json_builder_add_string_value (u, "participant_updated");
+  json_builder_set_member_name (u, "participant");
+  json_builder_add_value (u, hz_member_to_json (target));
+  json_builder_end_object (u);
+  hz_live_room_broadcast (s->room, NULL, json_builder_get_root (u));
+}
+
+static gboolean
+moderate_target (Session *s, JsonObject *msg, const char *action, GError **error)
+{
+  const char *pid = hz_signal_get_string (msg, "participant_id", 64, error);
+  HzMember *target;
+  Session *ts;
+
+  if (pid == NULL)
+    return FALSE;
+  target = hz_live_room_find (s->room, pid);
+  if (target == NULL) {
+    g_set_error (error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_BAD_REQUEST,
+                 "no participant %s in this room", pid);
+    return FALSE;
+  }
+  if (strcmp (action, "mute") == 0) {
+    hz_live_room_set_muted (s->room, target, HZ_SDP_KIND_AUDIO, TRUE);
+    announce_moderation (s, target, action);
+  } else if (strcmp (action, "promote") == 0 || strcmp (action, "demote") == 0) {
+    target->promoted = action[0] == 'p';
+    target->hand_raised = FALSE;
+    if (!target->promoted && !hz_live_room_can_publish (s->room, target))
+      hz_live_room_unpublish_all (s->room, target);
+    announce_moderation (s, target, action);
+  } else { /* remove */
+    announce_moderation (s, target, action);
+    ts = target->conn != NULL ? hz_ws_conn_get_data (target->conn) : NULL;
+    if (ts != NULL) {
+      HzWsConn *conn = ts->conn;
+      hz_signal_session_leave (ts);
+      hz_ws_conn_close (conn, 4003, "removed by a moderator");
+    }
+  }
+  g_message ("room %s: %s %s %s", s->room->id, s->member->id, action, pid);
+  return TRUE;
+}
+
+static gboolean
+handle_moderate (Session *s, JsonObject *msg, JsonNode *id, GError **error)
+{
+  static const char *const actions[] = { "mute", "remove", "promote", "demote", "end" };
+  const char *action = hz_signal_get_string (msg, "action", 16, error);
+  gboolean known = FALSE;
+
+  if (action == NULL)
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (actions); i++)
+    known |= strcmp (action, actions[i]) == 0;
+  if (!known) {
+    g_set_error (error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_BAD_REQUEST,
+                 "action must be mute, remove, promote, demote or end");
+    return FALSE;
+  }
+  if (!hz_role_can_moderate (s->member->claims->role, s->room->info->kind)) {
+    g_set_error (error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_FORBIDDEN,
+                 "a %s may not moderate this room", hz_role_to_string (s->member->claims->role));
+    return FALSE;
+  }
+  if (strcmp (action, "end") == 0) {
+    g_autoptr(GError) db_error = NULL;
+    HzLiveRoom *room = s->room;
+
+    if (!hz_room_store_set_state (s->sig->config.store, room->id, HZ_ROOM_STATE_CLOSED, &db_error))
+      g_warning ("room %s: not marked closed: %s", room->id, db_error->message);
+    g_message ("room %s: ended by %s", room->id, s->member->id);
+    hz_signal_close_room (s->sig, room, "ended_by_moderator");
+    return TRUE;
+  }
+  return moderate_target (s, msg, action, error);
+}
+
+static gboolean
+handle_restart_ice (Session *s, JsonObject *msg, JsonNode *id, GError **error)
+{
+  const char *target = hz_signal_get_string (msg, "target", 16, error);
+
+  if (target == NULL)
+    return FALSE;
+  if (strcmp (target, "subscriber") != 0) {
+    g_set_error (error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_BAD_REQUEST,
+                 "only the subscriber connection is restarted this way; restart the publisher "
+                 "with a new publish offer (iceRestart)");
+    return FALSE;
+  }
+  if (!hz_live_room_restart_subscriber (s->room, s->member, error)) {
+    (*error)->domain = HZ_SIGNAL_ERROR;
+    (*error)->code = HZ_SIGNAL_ERROR_BAD_REQUEST;
+    return FALSE;
+  }
+  return TRUE;
+}
+
+static const HzSignalHandler handlers[] = {
+  { "join", handle_join, FALSE },
+  { "publish", handle_publish, TRUE },
+  { "answer", handle_answer, TRUE },
+  { "trickle", handle_trickle, TRUE },
+  { "mute", handle_mute, TRUE },
+  { "chat", handle_chat, TRUE },
+  { "restart_ice", handle_restart_ice, TRUE },
+  { "raise_hand", handle_raise_hand, TRUE },
+  { "moderate", handle_moderate, TRUE },
+  { "leave", handle_leave, TRUE },
+};
+
+
+const HzSignalHandler *
+hz_signal_find_handler (const char *type)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (handlers); i++)
+    if (strcmp (handlers[i].type, type) == 0)
+      return &handlers[i];
+  return NULL;
+}

@@ -1,0 +1,47 @@
+// The consult page's state, shared by its modules, and window.hzClient: the
+// live connections and what the server said, for tests and troubleshooting.
+
+export const hz = {
+  publisher: null,
+  subscriber: null,
+  signaling: null,
+  participantId: null,
+  state: 'idle', // idle | connecting | joined | reconnecting | left | closed | failed | removed
+  joinedAt: null,
+  reconnects: 0,
+  events: [],
+  quality: {},
+  activeSpeaker: null,
+  device: { tone: 'idle', micLevel: 0 },
+  notices: [],
+};
+window.hzClient = hz;
+
+// Participant ids are compared as strings: a stream id (from a=msid) is a string.
+export const idOf = (x) => (x === null || x === undefined ? null : String(x));
+export const myId = () => idOf(hz.participantId);
+
+export const page = {
+  token: null,
+  claims: null,
+  room: null, // the `room` object of the joined reply
+  canModerate: false,
+  localStream: null,
+  muted: { audio: false, video: false },
+  audioOnly: false,
+  handRaised: false,
+  devices: { audioinput: '', videoinput: '', audiooutput: '' },
+  session: null,
+  participants: new Map(), // id -> { id, display_name, institution, role, hand }
+  tiles: new Map(), // id -> { el, video, stream, mutedKinds:Set }
+  quality: new Map(), // id -> quality record (stats.js)
+  speaker: null, // id on the stage because they speak
+  serverSpeakerAt: 0, // when the server last named the active speaker
+  pinned: null, // a participant the user put on the stage
+  mediaMessage: null, // { key, params, kind }
+  banner: null, // { key, params }
+  tokenProblem: null,
+  userLeft: false,
+  reconnectTimer: null,
+  reconnectAttempt: 0,
+};

@@ -1,0 +1,35 @@
+// Vite builds the consult page (index.html) and the admin console (admin.html)
+// into dist/ (or --outDir, which meson passes), which the server serves. No CDN:
+// every asset lands in dist/assets with a content hash. base './' keeps the
+// pages working behind a reverse proxy under a path prefix.
+import { defineConfig } from 'vite';
+import { resolve } from 'node:path';
+
+const here = import.meta.dirname;
+
+export default defineConfig({
+  root: here,
+  base: './',
+  publicDir: false,
+  cacheDir: process.env.HUIZHEN_VITE_CACHE || resolve(here, 'node_modules/.vite'),
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    sourcemap: true,
+    rollupOptions: {
+      input: {
+        index: resolve(here, 'index.html'),
+        admin: resolve(here, 'admin.html'),
+      },
+    },
+  },
+  server: {
+    // `npm run dev` proxies the API and signaling to a huizhen started on 8080.
+    proxy: {
+      '/api': 'http://127.0.0.1:8080',
+      '/healthz': 'http://127.0.0.1:8080',
+      '/ws': { target: 'ws://127.0.0.1:8080', ws: true },
+    },
+  },
+});
