@@ -71,6 +71,16 @@ static const HzConfigKey hz_config_keys[] = {
     "embedded database, recordings, shared documents, generated secrets" },
   { "database", "url", HZ_KEY_STRING, F (database_url), NULL,
     "sqlite:PATH or postgresql://user:pass@host:port/db; default sqlite:<data_dir>/huizhen.db" },
+  { "rooms", "lobby_minutes", HZ_KEY_UINT, F (rooms_lobby_minutes), "15",
+    "joins open this many minutes before starts_at, 0..1440" },
+  { "rooms", "grace_minutes", HZ_KEY_UINT, F (rooms_grace_minutes), "10",
+    "and stay open this many minutes after ends_at, 0..1440" },
+  { "rooms", "empty_close_minutes", HZ_KEY_UINT, F (rooms_empty_close_minutes), "10",
+    "a live room empty this many minutes is closed, 1..1440" },
+  { "records", "retention_years", HZ_KEY_UINT, F (records_retention_years), "15",
+    "consult records are kept this many years, 1..100" },
+  { "audit", "retention_days", HZ_KEY_UINT, F (audit_retention_days), "183",
+    "audit entries are kept at least this many days, 183..36500" },
   { "cluster", "redis_url", HZ_KEY_STRING, F (redis_url), NULL,
     "redis://host:port/db shared by the nodes of a cluster; unset: a single node" },
   { "cluster", "node_id", HZ_KEY_STRING, F (node_id), NULL,
@@ -374,9 +384,33 @@ hz_config_validate_urls (HzConfig *self, GError **error)
   return TRUE;
 }
 
+/* One range check per [rooms]/[records]/[audit] number. */
+static gboolean
+hz_config_validate_records (HzConfig *self, GError **error)
+{
+  const struct { const char *name; guint value, min, max; } checks[] = {
+    { "[rooms] lobby_minutes", self->rooms_lobby_minutes, 0, 1440 },
+    { "[rooms] grace_minutes", self->rooms_grace_minutes, 0, 1440 },
+    { "[rooms] empty_close_minutes", self->rooms_empty_close_minutes, 1, 1440 },
+    { "[records] retention_years", self->records_retention_years, 1, 100 },
+    { "[audit] retention_days", self->audit_retention_days, 183, 36500 },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (checks); i++) {
+    if (checks[i].value < checks[i].min || checks[i].value > checks[i].max) {
+      g_set_error (error, HZ_CONFIG_ERROR, HZ_CONFIG_ERROR_INVALID, "%s must be %u..%u, not %u",
+                   checks[i].name, checks[i].min, checks[i].max, checks[i].value);
+      return FALSE;
+    }
+  }
+  return TRUE;
+}
+
 static gboolean
 hz_config_validate (HzConfig *self, GError **error)
 {
+  if (!hz_config_validate_records (self, error))
+    return FALSE;
   if (!hz_config_validate_listen (self, error))
     return FALSE;
   if (!hz_config_validate_media (self, error))

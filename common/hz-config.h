@@ -45,6 +45,14 @@ typedef struct {
   char     *data_dir;
   /* [database] */
   char     *database_url;    /* default "sqlite:<data_dir>/huizhen.db" */
+  /* [rooms] */
+  guint     rooms_lobby_minutes;        /* 0..1440, default 15 */
+  guint     rooms_grace_minutes;        /* 0..1440, default 10 */
+  guint     rooms_empty_close_minutes;  /* 1..1440, default 10 */
+  /* [records] */
+  guint     records_retention_years;    /* 1..100, default 15 */
+  /* [audit] */
+  guint     audit_retention_days;       /* 183..36500, default 183 */
   /* [cluster] */
   char     *redis_url;
   char     *node_id;

@@ -1,8 +1,10 @@
 #!/bin/sh
 # Installs what the browser tests (tests/browser) need: Debian's Chromium, node
 # and npm, a CJK font so screenshots of the Chinese UI are legible, and
-# playwright-core from tests/browser/package-lock.json. Never downloads a
-# browser build of its own. Safe to run again: it only installs what is missing.
+# playwright-core from tests/browser/package-lock.json, then the web client's
+# own build dependencies (install-web-deps.sh: the tests run the bundled client).
+# Never downloads a browser build of its own. Safe to run again: it only
+# installs what is missing.
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -31,3 +33,4 @@ else
   npm install --no-audit --no-fund
 fi
 echo "browser test dependencies ready in $browser_dir"
+"$here/install-web-deps.sh"

@@ -18,6 +18,7 @@ typedef struct {
   HzMediaConfig config; /* cert ref'd, ip owned */
   HzRouter *router;
   GHashTable *endpoints; /* id → Endpoint* */
+  GSource *tick;         /* the router's 20 ms tick, created on the worker */
 } WorkerRoom;
 
 typedef struct {
@@ -34,13 +35,22 @@ struct _HzMediaRoom {
 
 /* ---- events: worker → main ---- */
 
+typedef enum {
+  EVENT_CANDIDATE,
+  EVENT_STATE,
+  EVENT_LAYER,
+  EVENT_SPEAKER,
+} EventKind;
+
 typedef struct {
   EventSink *sink;
   HzEndpointId id;
-  gboolean is_candidate;
+  EventKind kind;
   char *candidate;
   HzPeerState state;
   char *remote_addr;
+  guint32 track_id;
+  gint layer;
 } Event;
 
 static void
@@ -55,17 +65,42 @@ event_free (gpointer data)
 }
 
 static gboolean
-event_dispatch (gpointer data)
+event_dispatch (gpointer user_data)
 {
-  Event *ev = data;
+  Event *ev = user_data;
+  const HzMediaRoomEvents *e = &ev->sink->events;
+  gpointer data = ev->sink->user_data;
 
   if (!ev->sink->alive)
     return G_SOURCE_REMOVE;
-  if (ev->is_candidate && ev->sink->events.local_candidate != NULL)
-    ev->sink->events.local_candidate (ev->id, ev->candidate, ev->sink->user_data);
-  else if (!ev->is_candidate && ev->sink->events.state_changed != NULL)
-    ev->sink->events.state_changed (ev->id, ev->state, ev->remote_addr, ev->sink->user_data);
+  switch (ev->kind) {
+  case EVENT_CANDIDATE:
+    if (e->local_candidate != NULL)
+      e->local_candidate (ev->id, ev->candidate, data);
+    break;
+  case EVENT_STATE:
+    if (e->state_changed != NULL)
+      e->state_changed (ev->id, ev->state, ev->remote_addr, data);
+    break;
+  case EVENT_LAYER:
+    if (e->layer_changed != NULL)
+      e->layer_changed (ev->id, ev->track_id, ev->layer, data);
+    break;
+  case EVENT_SPEAKER:
+    if (e->active_speaker != NULL)
+      e->active_speaker (ev->id, data);
+    break;
+  }
   return G_SOURCE_REMOVE;
+}
+
+static void
+post_room_event (WorkerRoom *wr, HzEndpointId id, Event *ev)
+{
+  ev->sink = g_atomic_rc_box_acquire (wr->sink);
+  ev->id = id;
+  g_main_context_invoke_full (ev->sink->main_context, G_PRIORITY_DEFAULT, event_dispatch, ev,
+                              event_free);
 }
 
 static void
@@ -82,7 +117,7 @@ peer_local_candidate (HzPeer *peer, const char *candidate, gpointer user_data)
 {
   Event *ev = g_new0 (Event, 1);
 
-  ev->is_candidate = TRUE;
+  ev->kind = EVENT_CANDIDATE;
   ev->candidate = g_strdup (candidate);
   post_event (user_data, ev);
 }
@@ -95,6 +130,7 @@ peer_state_changed (HzPeer *peer, HzPeerState state, gpointer user_data)
 
   if (state == HZ_PEER_STATE_CONNECTED)
     hz_router_on_peer_connected (ep->room->router, peer);
+  ev->kind = EVENT_STATE;
   ev->state = state;
   ev->remote_addr = g_strdup (hz_peer_get_remote_address (peer));
   post_event (ep, ev);
@@ -123,6 +159,49 @@ static const HzPeerCallbacks peer_callbacks = {
   .rtcp = peer_rtcp,
 };
 
+static HzEndpointId
+endpoint_of_peer (WorkerRoom *wr, HzPeer *peer)
+{
+  GHashTableIter iter;
+  Endpoint *ep;
+
+  g_hash_table_iter_init (&iter, wr->endpoints);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &ep))
+    if (ep->peer == peer)
+      return ep->id;
+  return 0;
+}
+
+static void
+router_layer_changed (HzPeer *subscriber, guint32 track_id, gint layer, gpointer data)
+{
+  WorkerRoom *wr = data;
+  Event *ev = g_new0 (Event, 1);
+
+  ev->kind = EVENT_LAYER;
+  ev->track_id = track_id;
+  ev->layer = layer;
+  post_room_event (wr, endpoint_of_peer (wr, subscriber), ev);
+}
+
+static void
+router_active_speaker (guint32 owner, gpointer data)
+{
+  Event *ev = g_new0 (Event, 1);
+
+  ev->kind = EVENT_SPEAKER;
+  post_room_event (data, owner, ev);
+}
+
+static gboolean
+router_tick_cb (gpointer data)
+{
+  WorkerRoom *wr = data;
+
+  hz_router_tick (wr->router);
+  return G_SOURCE_CONTINUE;
+}
+
 static void
 endpoint_free (Endpoint *ep)
 {
@@ -142,6 +221,8 @@ typedef enum {
   OP_ADD_TRACK,
   OP_REMOVE_TRACK,
   OP_SET_PAUSED,
+  OP_SET_MAX_LAYER,
+  OP_SET_VIDEO_ENABLED,
   OP_SUBSCRIBE,
   OP_UNSUBSCRIBE,
   OP_DESTROY,
@@ -154,6 +235,7 @@ typedef struct {
   char *s1, *s2, *s3, *s4; /* ufrag, pwd, fp algorithm, fingerprint / candidate */
   HzDtlsRole role;
   gboolean flag;
+  gint layer;
   guint32 track_id;
   HzTrackInInfo in_info;
   HzTrackOutInfo out_info;
@@ -180,6 +262,10 @@ find_endpoint (WorkerRoom *wr, HzEndpointId id)
 static void
 worker_room_free (WorkerRoom *wr)
 {
+  if (wr->tick != NULL) {
+    g_source_destroy (wr->tick);
+    g_source_unref (wr->tick);
+  }
   g_hash_table_unref (wr->endpoints); /* frees peers while the router exists */
   hz_router_free (wr->router);
   hz_dtls_cert_unref (wr->config.cert);
@@ -212,6 +298,7 @@ op_add_endpoint (Op *op)
     Event *ev = g_new0 (Event, 1);
 
     g_warning ("endpoint %u: %s", op->id, error->message);
+    ev->kind = EVENT_STATE;
     ev->state = HZ_PEER_STATE_FAILED;
     post_event (ep, ev);
     g_clear_pointer (&ep->peer, hz_peer_free);
@@ -229,6 +316,18 @@ op_run (gpointer data)
   Endpoint *ep = find_endpoint (wr, op->id);
   g_autoptr(GError) error = NULL;
 
+  if (wr->tick == NULL && op->kind != OP_DESTROY) {
+    static const HzRouterEvents router_events = {
+      .layer_changed = router_layer_changed,
+      .active_speaker = router_active_speaker,
+    };
+
+    hz_router_set_events (wr->router, &router_events, wr);
+    wr->tick = g_timeout_source_new (20);
+    g_source_set_callback (wr->tick, router_tick_cb, wr, NULL);
+    g_source_set_static_name (wr->tick, "hz-router-tick");
+    g_source_attach (wr->tick, hz_worker_get_context (wr->worker));
+  }
   switch (op->kind) {
   case OP_ADD_ENDPOINT:
     op_add_endpoint (op);
@@ -258,6 +357,14 @@ op_run (gpointer data)
     break;
   case OP_SET_PAUSED:
     hz_router_set_paused (wr->router, op->track_id, op->flag);
+    break;
+  case OP_SET_MAX_LAYER:
+    if (ep != NULL)
+      hz_router_set_max_layer (wr->router, op->track_id, ep->peer, op->layer);
+    break;
+  case OP_SET_VIDEO_ENABLED:
+    if (ep != NULL)
+      hz_router_set_video_enabled (wr->router, ep->peer, op->flag);
     break;
   case OP_SUBSCRIBE:
     if (ep != NULL &&
@@ -432,6 +539,25 @@ hz_media_room_subscribe (HzMediaRoom *room, HzEndpointId subscriber, guint32 tra
 
   op->track_id = track_id;
   op->out_info = *info;
+  op_post (room, op);
+}
+
+void
+hz_media_room_set_max_layer (HzMediaRoom *room, HzEndpointId subscriber, guint32 track_id, gint max_layer)
+{
+  Op *op = op_new (room, OP_SET_MAX_LAYER, subscriber);
+
+  op->track_id = track_id;
+  op->layer = max_layer;
+  op_post (room, op);
+}
+
+void
+hz_media_room_set_video_enabled (HzMediaRoom *room, HzEndpointId subscriber, gboolean enabled)
+{
+  Op *op = op_new (room, OP_SET_VIDEO_ENABLED, subscriber);
+
+  op->flag = enabled;
   op_post (room, op);
 }
 

@@ -29,6 +29,10 @@ typedef struct {
 typedef struct {
   void (*local_candidate) (HzEndpointId id, const char *candidate /* NULL: done */, gpointer user_data);
   void (*state_changed) (HzEndpointId id, HzPeerState state, const char *remote_addr, gpointer user_data);
+  /* @id's subscriber connection now receives layer @layer of @track_id (-1: paused) */
+  void (*layer_changed) (HzEndpointId id, guint32 track_id, gint layer, gpointer user_data);
+  /* the publisher endpoint @id is the room's active speaker */
+  void (*active_speaker) (HzEndpointId id, gpointer user_data);
 } HzMediaRoomEvents;
 
 typedef struct _HzMediaRoom HzMediaRoom;
@@ -53,6 +57,8 @@ void hz_media_room_remove_track (HzMediaRoom *room, guint32 track_id);
 void hz_media_room_set_paused (HzMediaRoom *room, guint32 track_id, gboolean paused);
 void hz_media_room_subscribe (HzMediaRoom *room, HzEndpointId subscriber, guint32 track_id,
                               const HzTrackOutInfo *info);
+void hz_media_room_set_max_layer (HzMediaRoom *room, HzEndpointId subscriber, guint32 track_id, gint max_layer);
+void hz_media_room_set_video_enabled (HzMediaRoom *room, HzEndpointId subscriber, gboolean enabled);
 void hz_media_room_unsubscribe (HzMediaRoom *room, HzEndpointId subscriber, guint32 track_id);
 
 /* Blocks until the worker has processed everything posted so far and

@@ -205,6 +205,14 @@ hz_recording_info_save (const HzRecordingInfo *info, GError **error)
   return TRUE;
 }
 
+/* A track file is a plain name inside the recording directory. */
+static gboolean
+valid_file_name (const char *name)
+{
+  return name != NULL && *name != '\0' && strchr (name, '/') == NULL &&
+         g_strcmp0 (name, ".") != 0 && g_strcmp0 (name, "..") != 0;
+}
+
 static char *
 dup_member (JsonObject *o, const char *name)
 {
@@ -277,7 +285,7 @@ hz_recording_info_load (const char *dir, GError **error)
     t->size = (guint64) int_member (to, "size");
     t->sha256 = dup_member (to, "sha256");
     g_ptr_array_add (info->tracks, t);
-    if (t->file == NULL || strchr (t->file, '/') != NULL || t->kind == NULL ||
+    if (!valid_file_name (t->file) || t->kind == NULL ||
         !hz_rec_codec_from_string (codec, &t->codec)) {
       g_set_error (error, HZ_RECORDING_ERROR, HZ_RECORDING_ERROR_INVALID,
                    "%s: track %u is malformed", path, i);
@@ -475,8 +483,7 @@ hz_recording_recover (const char *dir, GError **error)
     t->participant_id = dup_member (ev, "participant");
     t->name = dup_member (ev, "name");
     t->offset_ms = int_member (ev, "media_ms");
-    if (t->file == NULL || strchr (t->file, '/') != NULL ||
-        !hz_rec_codec_from_string (codec, &t->codec))
+    if (!valid_file_name (t->file) || !hz_rec_codec_from_string (codec, &t->codec))
       continue;
     t->kind = g_strdup (hz_rec_codec_kind (t->codec));
     path = g_build_filename (dir, t->file, NULL);

@@ -237,7 +237,7 @@ build_pipeline (HzTrackRecorder *self, guint pt, guint clock_rate, GError **erro
                               "payload", G_TYPE_INT, (gint) pt, NULL);
   g_object_set (self->appsrc, "caps", caps, "is-live", TRUE, "format", GST_FORMAT_TIME,
                 "block", FALSE, "max-buffers", (guint64) QUEUE_MAX_PACKETS,
-                "max-bytes", (guint64) 0, "leaky-type", 1 /* downstream: drop new */, NULL);
+                "max-bytes", (guint64) 0, "leaky-type", GST_APP_LEAKY_TYPE_UPSTREAM /* drop the new one */, NULL);
   g_object_set (chain[1], "latency", JITTER_LATENCY_MS, "do-lost", TRUE, NULL);
   if (self->codec == HZ_REC_CODEC_VP8)
     g_object_set (chain[2], "wait-for-keyframe", TRUE, NULL);

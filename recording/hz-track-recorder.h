@@ -82,7 +82,8 @@ void hz_track_recorder_get_stats (HzTrackRecorder *rec, HzTrackRecorderStats *st
 const char *hz_track_recorder_get_path (HzTrackRecorder *rec);
 HzRecCodec hz_track_recorder_get_codec (HzTrackRecorder *rec);
 
-/* Stops (without waiting for a clean finish if it was not stopped) and frees. */
+/* Stops (without waiting for a clean finish if it was not stopped) and frees.
+ * The media worker must have stopped calling push_rtp on @rec before. */
 void hz_track_recorder_free (HzTrackRecorder *rec);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HzTrackRecorder, hz_track_recorder_free)

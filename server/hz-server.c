@@ -1,7 +1,10 @@
 /* hz-server: start and stop a node in the right order. */
 #include "hz-server.h"
 
+#include "hz-api-rooms.h"
 #include "hz-api.h"
+#include "hz-audit.h"
+#include "hz-consult.h"
 #include "hz-db.h"
 #include "hz-dtls.h"
 #include "hz-http.h"
@@ -18,8 +21,14 @@ struct _HzServer {
   HzHttpServer *http;
   HzSignal *signal;
   HzApiContext api;
+  HzApiRoomsContext api_rooms;
   char *base_url;
+  guint records_timer;   /* journal flush + room lifecycle, every few seconds */
+  guint retention_timer; /* consult and audit retention, daily */
 };
+
+#define RECORDS_TICK_S 5
+#define RETENTION_TICK_S (24 * 3600)
 
 static JsonArray *
 list_members (const char *room_id, gpointer data)
@@ -27,6 +36,81 @@ list_members (const char *room_id, gpointer data)
   HzServer *self = data;
 
   return hz_signal_list_members (self->signal, room_id);
+}
+
+static void
+api_room_closed (const char *room_id, const char *reason, gpointer data)
+{
+  HzServer *self = data;
+
+  hz_signal_close_room_by_id (self->signal, room_id, reason);
+}
+
+/* Replays journaled records when the database is back, and moves rooms
+ * through their lifecycle by time (closing live rooms past their end or
+ * empty for too long). */
+static gboolean
+records_tick (gpointer data)
+{
+  HzServer *self = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GPtrArray) closed = NULL;
+
+  if (!hz_room_store_flush (self->store, &error)) {
+    g_debug ("records: journal not replayed yet: %s", error->message);
+    g_clear_error (&error);
+  }
+  closed = hz_room_store_tick (self->store, now, &error);
+  if (closed == NULL) {
+    g_debug ("records: room lifecycle not advanced: %s", error->message);
+    return G_SOURCE_CONTINUE;
+  }
+  for (guint i = 0; i < closed->len; i++)
+    hz_signal_close_room_by_id (self->signal, g_ptr_array_index (closed, i), "room_ended");
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+retention_tick (gpointer data)
+{
+  HzServer *self = data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) audit_before = g_date_time_add_days (now, -(gint) self->config->audit_retention_days);
+  guint consults = hz_consult_purge (self->store, now, &error);
+
+  if (error != NULL)
+    g_warning ("retention: consult records not purged: %s", error->message);
+  g_clear_error (&error);
+  consults += hz_audit_purge (hz_room_store_get_db (self->store), audit_before, &error);
+  if (error != NULL)
+    g_warning ("retention: audit log not purged: %s", error->message);
+  if (consults > 0)
+    g_message ("retention: removed %u expired records", consults);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+open_store (HzServer *self, GError **error)
+{
+  HzConfig *c = self->config;
+  HzRoomPolicy policy = HZ_ROOM_POLICY_DEFAULT;
+  g_autofree char *journal = g_build_filename (c->data_dir, "journal", "records.jsonl", NULL);
+
+  self->db = hz_db_open (c->database_url, error);
+  if (self->db == NULL)
+    return FALSE;
+  self->store = hz_room_store_new (self->db);
+  policy.lobby_s = c->rooms_lobby_minutes * 60;
+  policy.grace_s = c->rooms_grace_minutes * 60;
+  policy.empty_close_s = c->rooms_empty_close_minutes * 60;
+  policy.retention_years = c->records_retention_years;
+  policy.audit_retention_days = c->audit_retention_days;
+  hz_room_store_set_policy (self->store, &policy);
+  /* Records written while the database is unreachable wait here, fsync'd,
+   * and are replayed in order, once, when it returns. */
+  return hz_room_store_set_journal (self->store, journal, error);
 }
 
 static const char *
@@ -70,10 +154,8 @@ hz_server_new (HzConfig *config, GError **error)
   self->config = config;
   if (!hz_config_ensure_secrets (config, error))
     return NULL;
-  self->db = hz_db_open (config->database_url, error);
-  if (self->db == NULL)
+  if (!open_store (self, error))
     return NULL;
-  self->store = hz_room_store_new (self->db);
   self->cert = hz_dtls_cert_new (error);
   if (self->cert == NULL)
     return NULL;
@@ -99,6 +181,14 @@ hz_server_new (HzConfig *config, GError **error)
   self->api.list_participants = list_members;
   self->api.user_data = self;
   hz_api_register (self->http, &self->api);
+  self->api_rooms.api = &self->api;
+  self->api_rooms.room_closed = api_room_closed;
+  self->api_rooms.user_data = self;
+  hz_api_rooms_register (self->http, &self->api_rooms);
+  hz_api_records_register (self->http, &self->api_rooms);
+  self->records_timer = g_timeout_add_seconds (RECORDS_TICK_S, records_tick, self);
+  self->retention_timer = g_timeout_add_seconds (RETENTION_TICK_S, retention_tick, self);
+  retention_tick (self);
   return g_steal_pointer (&self);
 }
 
@@ -123,11 +213,16 @@ hz_server_free (HzServer *self)
 {
   if (self == NULL)
     return;
+  g_clear_handle_id (&self->records_timer, g_source_remove);
+  g_clear_handle_id (&self->retention_timer, g_source_remove);
   /* Sockets first (no new joins), then rooms, then the workers. */
   g_clear_pointer (&self->http, hz_http_server_free);
   g_clear_pointer (&self->signal, hz_signal_free);
   g_clear_pointer (&self->workers, hz_worker_pool_free);
   g_clear_pointer (&self->cert, hz_dtls_cert_unref);
+  if (self->store != NULL && !hz_room_store_flush (self->store, NULL))
+    g_message ("records: %u journaled records will be replayed at the next start",
+               hz_room_store_journal_length (self->store));
   g_clear_pointer (&self->store, hz_room_store_free);
   g_clear_pointer (&self->db, hz_db_unref);
   g_free (self->base_url);

@@ -7,6 +7,9 @@
 #define HZ_SDP_MAX_LEN (128 * 1024)
 #define MID_EXT_URI "urn:ietf:params:rtp-hdrext:sdes:mid"
 #define AUDIO_LEVEL_EXT_URI "urn:ietf:params:rtp-hdrext:ssrc-audio-level"
+#define RID_EXT_URI "urn:ietf:params:rtp-hdrext:sdes:rtp-stream-id"
+#define RRID_EXT_URI "urn:ietf:params:rtp-hdrext:sdes:repaired-rtp-stream-id"
+#define TWCC_EXT_URI "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-extensions-01"
 
 /* ICE credentials must be unpredictable (RFC 8445 §5.3): OpenSSL's RNG. */
 static char *
@@ -106,6 +109,8 @@ track_to_json (const HzPubTrack *t)
   json_builder_add_string_value (b, t->mid);
   json_builder_set_member_name (b, "muted");
   json_builder_add_boolean_value (b, t->muted);
+  json_builder_set_member_name (b, "layers");
+  json_builder_add_int_value (b, t->layers);
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }
@@ -234,6 +239,7 @@ hz_live_room_add_member (HzLiveRoom *room, HzWsConn *conn, HzTokenClaims *claims
   p->pub_tracks = g_ptr_array_new_with_free_func ((GDestroyNotify) pub_track_free);
   p->sub_slots = g_ptr_array_new_with_free_func ((GDestroyNotify) hz_sdp_out_track_free);
   p->sub_track_ids = g_array_new (FALSE, FALSE, sizeof (guint32));
+  p->video_enabled = TRUE;
   g_ptr_array_add (room->members, p);
 
   json_builder_begin_object (b);
@@ -275,6 +281,8 @@ unpublish_track (HzLiveRoom *room, HzMember *owner, HzPubTrack *t)
       g_array_index (q->sub_track_ids, guint32, s) = 0;
       slot->active = FALSE;
       g_hash_table_remove (room->out_ssrcs, GUINT_TO_POINTER (slot->ssrc));
+      if (slot->rtx_ssrc != 0)
+        g_hash_table_remove (room->out_ssrcs, GUINT_TO_POINTER (slot->rtx_ssrc));
       hz_media_room_unsubscribe (room->media, q->sub_ep, t->id);
       hz_live_room_negotiate (room, q);
     }
@@ -313,8 +321,11 @@ hz_live_room_remove_member (HzLiveRoom *room, HzMember *p)
   hz_live_room_unpublish_all (room, p);
   for (guint s = 0; s < p->sub_slots->len; s++) {
     HzSdpOutTrack *slot = g_ptr_array_index (p->sub_slots, s);
-    if (slot->active)
+    if (slot->active) {
       g_hash_table_remove (room->out_ssrcs, GUINT_TO_POINTER (slot->ssrc));
+      if (slot->rtx_ssrc != 0)
+        g_hash_table_remove (room->out_ssrcs, GUINT_TO_POINTER (slot->rtx_ssrc));
+    }
   }
   if (p->pub_ep != 0) {
     hz_media_room_remove_endpoint (room->media, p->pub_ep);
@@ -353,34 +364,56 @@ new_out_ssrc (HzLiveRoom *room)
   return ssrc;
 }
 
+static HzTrackOutInfo
+slot_out_info (const HzSdpOutTrack *slot)
+{
+  HzTrackOutInfo out = {
+    .ssrc = slot->ssrc,
+    .pt = (guint8) slot->codec->pt,
+    .rtx_ssrc = slot->rtx_pt != 0 ? slot->rtx_ssrc : 0,
+    .rtx_pt = (guint8) slot->rtx_pt,
+  };
+  return out;
+}
+
 static void
 subscribe_to_track (HzLiveRoom *room, HzMember *q, HzPubTrack *t)
 {
   HzSdpOutTrack *slot = hz_sdp_out_track_new ();
-  HzTrackOutInfo out = { 0 };
+  HzTrackOutInfo out;
 
   ensure_sub_endpoint (room, q);
   slot->mid = g_strdup_printf ("%u", q->sub_slots->len);
   slot->kind = t->kind;
   slot->active = TRUE;
   slot->codec = hz_sdp_codec_copy (t->codec);
-  /* What we answer to subscriber feedback: key-frame requests only, until
-   * the loss-recovery work brings NACK/RTX and transport-cc. */
+  /* What the subscriber may ask of us: loss recovery (NACK → RTX from the
+   * cache), key frames, and transport-wide feedback for its downlink
+   * estimate. Audio is not retransmitted (Opus FEC covers it). */
   g_ptr_array_set_size (slot->codec->rtcp_fbs, 0);
+  g_ptr_array_add (slot->codec->rtcp_fbs, g_strdup ("transport-cc"));
   if (t->kind == HZ_SDP_KIND_VIDEO) {
+    g_ptr_array_add (slot->codec->rtcp_fbs, g_strdup ("nack"));
     g_ptr_array_add (slot->codec->rtcp_fbs, g_strdup ("nack pli"));
     g_ptr_array_add (slot->codec->rtcp_fbs, g_strdup ("ccm fir"));
   }
+  slot->extmaps = hz_sdp_extmaps_new ();
+  hz_sdp_extmaps_add (slot->extmaps, HZ_ROUTER_SUB_TWCC_EXT_ID, TWCC_EXT_URI);
   slot->ssrc = new_out_ssrc (room);
+  if (t->kind == HZ_SDP_KIND_VIDEO && t->rtx_pt != 0) {
+    slot->rtx_pt = t->rtx_pt;
+    slot->rtx_ssrc = new_out_ssrc (room);
+  }
   slot->stream_id = g_strdup (t->owner->id);
   slot->track_id = g_strdup (t->key);
   slot->cname = g_strdup (t->owner->id);
   g_ptr_array_add (q->sub_slots, slot);
   g_array_append_val (q->sub_track_ids, t->id);
 
-  out.ssrc = slot->ssrc;
-  out.pt = (guint8) t->codec->pt;
+  out = slot_out_info (slot);
   hz_media_room_subscribe (room->media, q->sub_ep, t->id, &out);
+  if (!q->video_enabled)
+    hz_media_room_set_video_enabled (room->media, q->sub_ep, FALSE);
 }
 
 static HzSdpLocal
@@ -499,7 +532,7 @@ find_pub_track_by_mid (HzMember *p, const char *mid)
   return NULL;
 }
 
-static HzCodecId
+static HzCodec
 codec_id_of (const HzSdpCodec *c)
 {
   if (g_ascii_strcasecmp (c->name, "VP8") == 0)
@@ -525,10 +558,12 @@ add_pub_track (HzLiveRoom *room, HzMember *p, const HzSdpMedia *m)
   t->codec = hz_sdp_codec_copy (codec);
   t->rtx_pt = rtx != NULL ? rtx->pt : 0;
   t->ssrc = m->ssrcs->len > 0 ? g_array_index (m->ssrcs, guint32, 0) : 0;
+  t->layers = MAX (m->rids->len, 1);
   t->muted = m->kind == HZ_SDP_KIND_AUDIO ? p->audio_muted : p->video_muted;
   g_ptr_array_add (p->pub_tracks, t);
 
   info.track_id = t->id;
+  info.owner = p->pub_ep;
   info.kind = m->kind == HZ_SDP_KIND_AUDIO ? HZ_MEDIA_AUDIO : HZ_MEDIA_VIDEO;
   info.codec = codec_id_of (codec);
   info.ssrc = t->ssrc;
@@ -538,7 +573,18 @@ add_pub_track (HzLiveRoom *room, HzMember *p, const HzSdpMedia *m)
   info.clock_rate = codec->clock_rate;
   g_strlcpy (info.mid, m->mid, sizeof info.mid);
   info.mid_ext_id = find_extmap (m, MID_EXT_URI);
+  info.rid_ext_id = find_extmap (m, RID_EXT_URI);
+  info.rrid_ext_id = find_extmap (m, RRID_EXT_URI);
+  info.twcc_ext_id = find_extmap (m, TWCC_EXT_URI);
   info.audio_level_ext_id = find_extmap (m, AUDIO_LEVEL_EXT_URI);
+  /* Simulcast: the layers in the order the offer lists them, lowest
+   * first (how browsers are told to send them: q, h, f). */
+  for (guint i = 0; i < m->rids->len && i < HZ_ROUTER_MAX_LAYERS; i++)
+    g_strlcpy (info.rids[info.n_rids++], g_ptr_array_index (m->rids, i), sizeof info.rids[0]);
+  if (info.n_rids > 0) {
+    info.ssrc = 0; /* learned per layer from the rid extension */
+    info.rtx_ssrc = 0;
+  }
   hz_media_room_add_track (room->media, p->pub_ep, &info);
   if (t->muted)
     hz_media_room_set_paused (room->media, t->id, TRUE);
@@ -719,7 +765,7 @@ hz_live_room_connection_lost (HzLiveRoom *room, HzMember *p, gboolean publisher)
   for (guint s = 0; s < p->sub_slots->len; s++) {
     HzSdpOutTrack *slot = g_ptr_array_index (p->sub_slots, s);
     guint32 track_id = g_array_index (p->sub_track_ids, guint32, s);
-    HzTrackOutInfo out = { .ssrc = slot->ssrc, .pt = (guint8) slot->codec->pt };
+    HzTrackOutInfo out = slot_out_info (slot);
 
     if (slot->active && track_id != 0)
       hz_media_room_subscribe (room->media, p->sub_ep, track_id, &out);
@@ -745,4 +791,34 @@ hz_live_room_restart_subscriber (HzLiveRoom *room, HzMember *q, GError **error)
   q->sub_dirty = TRUE;
   hz_live_room_negotiate (room, q);
   return TRUE;
+}
+
+HzPubTrack *
+hz_live_room_find_track (HzLiveRoom *room, const char *key)
+{
+  for (guint i = 0; i < room->members->len; i++) {
+    HzMember *p = g_ptr_array_index (room->members, i);
+
+    for (guint j = 0; j < p->pub_tracks->len; j++) {
+      HzPubTrack *t = g_ptr_array_index (p->pub_tracks, j);
+      if (g_strcmp0 (t->key, key) == 0)
+        return t;
+    }
+  }
+  return NULL;
+}
+
+HzMember *
+hz_live_room_find_by_endpoint (HzLiveRoom *room, HzEndpointId id, gboolean *publisher)
+{
+  for (guint i = 0; i < room->members->len; i++) {
+    HzMember *p = g_ptr_array_index (room->members, i);
+
+    if (id != 0 && (p->pub_ep == id || p->sub_ep == id)) {
+      if (publisher != NULL)
+        *publisher = p->pub_ep == id;
+      return p;
+    }
+  }
+  return NULL;
 }

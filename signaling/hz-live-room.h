@@ -44,6 +44,7 @@ typedef struct {
   HzSdpCodec *codec;     /* the codec we answered */
   guint rtx_pt;
   guint32 ssrc;
+  guint layers;          /* simulcast layers, 1 without */
   gboolean muted;
 } HzPubTrack;
 
@@ -60,6 +61,7 @@ struct _HzMember {
   GPtrArray *pub_tracks; /* HzPubTrack*, owned */
   gboolean audio_muted, video_muted, hand_raised;
   gboolean promoted;     /* a student given the floor by a presenter */
+  gboolean video_enabled; /* FALSE: audio-only mode, no video forwarded to it */
 
   HzEndpointId sub_ep;   /* 0: no subscriber connection yet */
   char *sub_ufrag, *sub_pwd, *sub_remote_ufrag;
@@ -87,6 +89,8 @@ HzMember *hz_live_room_add_member (HzLiveRoom *room, HzWsConn *conn, HzTokenClai
 /* Tells the others, stops its connections and tracks, frees it. */
 void hz_live_room_remove_member (HzLiveRoom *room, HzMember *p);
 HzMember *hz_live_room_find (HzLiveRoom *room, const char *participant_id);
+HzPubTrack *hz_live_room_find_track (HzLiveRoom *room, const char *key);
+HzMember *hz_live_room_find_by_endpoint (HzLiveRoom *room, HzEndpointId id, gboolean *publisher);
 
 /* {"type":"restart_ice","target":"subscriber"}: see the .c. */
 gboolean hz_live_room_restart_subscriber (HzLiveRoom *room, HzMember *q, GError **error);

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "hz-audit.h"
 #include "hz-token.h"
 
 #define CHAT_MAX_CHARS 2000
@@ -149,12 +150,13 @@ check_token (Session *s, const char *token, HzTokenClaims **out, GError **error)
 }
 
 static gboolean
-check_room_admits (HzLiveRoom *room, GError **error)
+check_room_admits (Session *s, HzLiveRoom *room, GError **error)
 {
   g_autoptr(GError) local = NULL;
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
 
-  if (!hz_room_is_open_for_join (room->info, now, &local)) {
+  /* The configured lobby and grace ([rooms] lobby_minutes, grace_minutes). */
+  if (!hz_room_store_is_open_for_join (s->sig->config.store, room->info, now, &local)) {
     g_set_error (error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_ROOM_NOT_OPEN, "%s", local->message);
     return FALSE;
   }
@@ -166,8 +168,56 @@ check_room_admits (HzLiveRoom *room, GError **error)
   return TRUE;
 }
 
+/* Every join, refused or not, is in the audit log: who (from the token if
+ * it could be read), where from, which room, and the outcome. */
+static void
+audit_join (Session *s, const char *token, const GError *error)
+{
+  g_autoptr(HzTokenClaims) claims = NULL;
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autoptr(JsonNode) detail = NULL;
+  g_autoptr(GError) audit_error = NULL;
+
+  if (token != NULL)
+    claims = hz_token_verify (s->sig->config.token_secret, token, 0, NULL);
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "peer");
+  json_builder_add_string_value (b, hz_ws_conn_get_peer (s->conn));
+  if (s->member != NULL) {
+    json_builder_set_member_name (b, "participant_id");
+    json_builder_add_string_value (b, s->member->id);
+    json_builder_set_member_name (b, "role");
+    json_builder_add_string_value (b, hz_role_to_string (s->member->claims->role));
+  }
+  json_builder_end_object (b);
+  detail = json_builder_get_root (b);
+  if (!hz_audit_append (s->sig->config.store, claims != NULL ? claims->user : "anonymous",
+                        claims != NULL ? claims->institution : NULL, "join",
+                        claims != NULL ? claims->room : NULL,
+                        error == NULL ? "ok"
+                                      : error->domain == HZ_SIGNAL_ERROR ? hz_signal_error_code (error->code)
+                                                                         : "error",
+                        detail, &audit_error))
+    g_warning ("audit: join not logged: %s", audit_error->message);
+}
+
+static gboolean join_room (Session *s, JsonObject *msg, JsonNode *id, GError **error);
+
 static gboolean
 handle_join (Session *s, JsonObject *msg, JsonNode *id, GError **error)
+{
+  JsonNode *tok = json_object_get_member (msg, "token");
+  gboolean ok = join_room (s, msg, id, error);
+
+  audit_join (s, tok != NULL && JSON_NODE_HOLDS_VALUE (tok) &&
+                     json_node_get_value_type (tok) == G_TYPE_STRING
+                 ? json_node_get_string (tok) : NULL,
+              ok ? NULL : *error);
+  return ok;
+}
+
+static gboolean
+join_room (Session *s, JsonObject *msg, JsonNode *id, GError **error)
 {
   const char *token = hz_signal_get_string (msg, "token", HZ_TOKEN_MAX_LEN, error);
   g_autoptr(HzTokenClaims) claims = NULL;
@@ -181,7 +231,7 @@ handle_join (Session *s, JsonObject *msg, JsonNode *id, GError **error)
   room = live_room_for (s->sig, claims->room, error);
   if (room == NULL)
     return FALSE;
-  if (!check_room_admits (room, error)) {
+  if (!check_room_admits (s, room, error)) {
     if (room->members->len == 0)
       g_hash_table_remove (s->sig->rooms, room->id);
     return FALSE;
@@ -458,6 +508,8 @@ moderate_target (Session *s, JsonObject *msg, const char *action, GError **error
     }
   }
   g_message ("room %s: %s %s %s", s->room->id, s->member->id, action, pid);
+  hz_audit_append (s->sig->config.store, s->member->claims->user, s->member->claims->institution,
+                   action, pid, "ok", NULL, NULL);
   return TRUE;
 }
 
@@ -489,6 +541,8 @@ handle_moderate (Session *s, JsonObject *msg, JsonNode *id, GError **error)
     if (!hz_room_store_set_state (s->sig->config.store, room->id, HZ_ROOM_STATE_CLOSED, &db_error))
       g_warning ("room %s: not marked closed: %s", room->id, db_error->message);
     g_message ("room %s: ended by %s", room->id, s->member->id);
+    hz_audit_append (s->sig->config.store, s->member->claims->user, s->member->claims->institution,
+                     "end", room->id, "ok", NULL, NULL);
     hz_signal_close_room (s->sig, room, "ended_by_moderator");
     return TRUE;
   }
@@ -516,6 +570,104 @@ handle_restart_ice (Session *s, JsonObject *msg, JsonNode *id, GError **error)
   return TRUE;
 }
 
+static gboolean
+handle_video_preference (Session *s, JsonObject *msg, JsonNode *id, GError **error)
+{
+  const char *key = hz_signal_get_string (msg, "track_id", 32, error);
+  JsonNode *layer = json_object_get_member (msg, "max_layer");
+  HzPubTrack *t;
+
+  if (key == NULL)
+    return FALSE;
+  if (layer == NULL || json_node_get_value_type (layer) != G_TYPE_INT64 ||
+      json_node_get_int (layer) < 0 || json_node_get_int (layer) > 2) {
+    g_set_error (error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_BAD_REQUEST, "max_layer must be 0, 1 or 2");
+    return FALSE;
+  }
+  t = hz_live_room_find_track (s->room, key);
+  if (t == NULL || t->kind != HZ_SDP_KIND_VIDEO || s->member->sub_ep == 0) {
+    g_set_error (error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_BAD_REQUEST,
+                 "no video track %s is sent to you", key);
+    return FALSE;
+  }
+  hz_media_room_set_max_layer (s->room->media, s->member->sub_ep, t->id,
+                               (gint) json_node_get_int (layer));
+  return TRUE;
+}
+
+static gboolean
+handle_subscribe_video (Session *s, JsonObject *msg, JsonNode *id, GError **error)
+{
+  gboolean enabled;
+
+  if (!hz_signal_get_bool (msg, "enabled", &enabled, error))
+    return FALSE;
+  s->member->video_enabled = enabled;
+  if (s->member->sub_ep != 0)
+    hz_media_room_set_video_enabled (s->room->media, s->member->sub_ep, enabled);
+  return TRUE;
+}
+
+static gboolean
+handle_conclude (Session *s, JsonObject *msg, JsonNode *id, GError **error)
+{
+  const char *text = hz_signal_get_string (msg, "text", 64 * 1024, error);
+  JsonNode *referral = json_object_get_member (msg, "referral");
+  const char *direction = NULL, *institution = NULL;
+  g_autoptr(GError) store_error = NULL;
+  JsonBuilder *b;
+
+  if (text == NULL)
+    return FALSE;
+  if (s->member->claims->role != HZ_ROLE_SPECIALIST) {
+    g_set_error (error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_FORBIDDEN,
+                 "only the consulted specialist writes the conclusion");
+    return FALSE;
+  }
+  if (referral != NULL && !JSON_NODE_HOLDS_NULL (referral)) {
+    if (!JSON_NODE_HOLDS_OBJECT (referral) ||
+        (direction = hz_signal_get_string (json_node_get_object (referral), "direction", 8, error)) == NULL ||
+        (institution = hz_signal_get_string (json_node_get_object (referral), "institution", 256, error)) == NULL) {
+      g_clear_error (error);
+      g_set_error (error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_BAD_REQUEST,
+                   "referral must be {\"direction\": \"up\" or \"down\", \"institution\"}");
+      return FALSE;
+    }
+  }
+  if (!hz_room_store_conclude (s->sig->config.store, s->room->id, s->member->id, text, direction,
+                               institution, &store_error)) {
+    g_set_error (error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_BAD_REQUEST, "%s", store_error->message);
+    return FALSE;
+  }
+  b = hz_signal_reply_begin ("concluded", id);
+  json_builder_end_object (b);
+  hz_signal_send_node (s->conn, json_builder_get_root (b));
+  g_object_unref (b);
+  {
+    g_autoptr(JsonBuilder) e = json_builder_new ();
+
+    json_builder_begin_object (e);
+    json_builder_set_member_name (e, "type");
+    json_builder_add_string_value (e, "conclusion");
+    json_builder_set_member_name (e, "participant_id");
+    json_builder_add_string_value (e, s->member->id);
+    json_builder_set_member_name (e, "text");
+    json_builder_add_string_value (e, text);
+    if (direction != NULL) {
+      json_builder_set_member_name (e, "referral");
+      json_builder_begin_object (e);
+      json_builder_set_member_name (e, "direction");
+      json_builder_add_string_value (e, direction);
+      json_builder_set_member_name (e, "institution");
+      json_builder_add_string_value (e, institution);
+      json_builder_end_object (e);
+    }
+    json_builder_end_object (e);
+    hz_live_room_broadcast (s->room, s->member, json_builder_get_root (e));
+  }
+  return TRUE;
+}
+
 static const HzSignalHandler handlers[] = {
   { "join", handle_join, FALSE },
   { "publish", handle_publish, TRUE },
@@ -524,8 +676,11 @@ static const HzSignalHandler handlers[] = {
   { "mute", handle_mute, TRUE },
   { "chat", handle_chat, TRUE },
   { "restart_ice", handle_restart_ice, TRUE },
+  { "video_preference", handle_video_preference, TRUE },
+  { "subscribe_video", handle_subscribe_video, TRUE },
   { "raise_hand", handle_raise_hand, TRUE },
   { "moderate", handle_moderate, TRUE },
+  { "conclude", handle_conclude, TRUE },
   { "leave", handle_leave, TRUE },
 };
 

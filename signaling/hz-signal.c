@@ -213,6 +213,44 @@ media_state_changed (HzEndpointId id, HzPeerState state, const char *remote_addr
   }
 }
 
+static void
+media_layer_changed (HzEndpointId id, guint32 track_id, gint layer, gpointer user_data)
+{
+  HzSignal *sig = user_data;
+  EndpointRef *ref = g_hash_table_lookup (sig->endpoints, GUINT_TO_POINTER (id));
+  g_autofree char *key = g_strdup_printf ("t%u", track_id);
+  JsonBuilder *b;
+
+  if (ref == NULL || ref->member->conn == NULL)
+    return;
+  b = hz_signal_reply_begin ("layer", NULL);
+  json_builder_set_member_name (b, "track_id");
+  json_builder_add_string_value (b, key);
+  json_builder_set_member_name (b, "layer");
+  json_builder_add_int_value (b, layer);
+  json_builder_end_object (b);
+  hz_signal_send_node (ref->member->conn, json_builder_get_root (b));
+  g_object_unref (b);
+}
+
+static void
+media_active_speaker (HzEndpointId id, gpointer user_data)
+{
+  HzSignal *sig = user_data;
+  EndpointRef *ref = g_hash_table_lookup (sig->endpoints, GUINT_TO_POINTER (id));
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+
+  if (ref == NULL)
+    return;
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, "active_speaker");
+  json_builder_set_member_name (b, "participant_id");
+  json_builder_add_string_value (b, ref->member->id);
+  json_builder_end_object (b);
+  hz_live_room_broadcast (ref->member->room, NULL, json_builder_get_root (b));
+}
+
 static HzEndpointId
 new_endpoint_id (HzMember *m, gboolean publisher, gpointer data)
 {
@@ -284,6 +322,8 @@ hz_signal_new (const HzSignalConfig *config)
   sig->config = *config;
   sig->media_events.local_candidate = media_local_candidate;
   sig->media_events.state_changed = media_state_changed;
+  sig->media_events.layer_changed = media_layer_changed;
+  sig->media_events.active_speaker = media_active_speaker;
   sig->env.workers = config->workers;
   sig->env.media.ip = config->media_ip;
   sig->env.media.port_min = config->port_min;

@@ -3,9 +3,10 @@
 // every asset lands in dist/assets with a content hash. base './' keeps the
 // pages working behind a reverse proxy under a path prefix.
 import { defineConfig } from 'vite';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-const here = import.meta.dirname;
+const here = dirname(fileURLToPath(import.meta.url)); // node 18 (Debian 12) has no import.meta.dirname
 
 export default defineConfig({
   root: here,

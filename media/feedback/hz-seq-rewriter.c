@@ -174,6 +174,36 @@ hz_seq_rewriter_rewrite (HzSeqRewriter *rw, guint8 *buf, gsize len, gint64 now_u
   return TRUE;
 }
 
+/* Maps a timestamp of source @ssrc (a sender report's) to the output's;
+ * FALSE when @ssrc is not the current source. */
+gboolean
+hz_seq_rewriter_map_ts (HzSeqRewriter *rw, guint32 ssrc, guint32 in_ts, guint32 *out_ts)
+{
+  g_return_val_if_fail (rw != NULL && out_ts != NULL, FALSE);
+  if (!rw->has_source || ssrc != rw->ssrc)
+    return FALSE;
+  *out_ts = in_ts + rw->ts_offset;
+  return TRUE;
+}
+
+/* Rewrites a copy of a packet of the current source that is sent again
+ * (an RTX answer to a NACK for @out_seq): the same sequence number, the
+ * current timestamp and picture-id offsets, and no change to the state. */
+gboolean
+hz_seq_rewriter_rewrite_again (HzSeqRewriter *rw, guint8 *buf, gsize len, guint16 out_seq)
+{
+  HzRtpView v;
+
+  g_return_val_if_fail (rw != NULL, FALSE);
+  if (buf == NULL || !hz_rtp_parse (buf, len, &v) || !rw->has_source || v.ssrc != rw->ssrc)
+    return FALSE;
+  hz_rtp_set_seq (buf, out_seq);
+  hz_rtp_set_ts (buf, v.ts + rw->ts_offset);
+  if (rw->codec == HZ_CODEC_VP8)
+    rewrite_vp8 (rw, buf + v.payload_offset, v.payload_len, FALSE);
+  return TRUE;
+}
+
 /* Accounts for packet @seq of the current source that the caller decided
  * not to forward (padding-only, a dropped temporal layer): the packets after
  * it are numbered as if it never existed, so the receiver sees no gap.

@@ -30,6 +30,8 @@ void hz_seq_rewriter_switch (HzSeqRewriter *rw,
                              guint32 first_ts,
                              gint64 now_us);
 gboolean hz_seq_rewriter_rewrite (HzSeqRewriter *rw, guint8 *buf, gsize len, gint64 now_us);
+gboolean hz_seq_rewriter_map_ts (HzSeqRewriter *rw, guint32 ssrc, guint32 in_ts, guint32 *out_ts);
+gboolean hz_seq_rewriter_rewrite_again (HzSeqRewriter *rw, guint8 *buf, gsize len, guint16 out_seq);
 void hz_seq_rewriter_drop (HzSeqRewriter *rw, guint16 seq);
 gboolean hz_seq_rewriter_unmap (HzSeqRewriter *rw, guint16 out_seq, guint16 *in_seq);
 

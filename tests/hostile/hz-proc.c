@@ -1,4 +1,5 @@
 /* hz-proc: see hz-proc.h. */
+#define _GNU_SOURCE
 #include "hz-proc.h"
 
 #include <errno.h>
@@ -6,7 +7,6 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 
 /* ---- the server process ---- */
 
@@ -91,8 +91,17 @@ hz_proc_start (const char *data_dir, const char *const *env_extra)
 gboolean
 hz_proc_is_running (HzProc *p)
 {
-  return p->proc != NULL && kill (p->pid, 0) == 0 && !g_subprocess_get_if_exited (p->proc) &&
-         waitpid (p->pid, NULL, WNOHANG) == 0;
+  g_autofree char *path = NULL;
+  g_autofree char *stat = NULL;
+  const char *paren;
+
+  if (p->proc == NULL || g_subprocess_get_identifier (p->proc) == NULL)
+    return FALSE;
+  /* exited but not reaped yet: a zombie, state 'Z' after "pid (comm) " */
+  path = g_strdup_printf ("/proc/%d/stat", (int) p->pid);
+  if (!g_file_get_contents (path, &stat, NULL, NULL) || (paren = strrchr (stat, ')')) == NULL)
+    return FALSE;
+  return paren[1] == ' ' && paren[2] != 'Z' && paren[2] != 'X';
 }
 
 int

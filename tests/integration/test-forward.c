@@ -44,10 +44,14 @@ make_packet (guint8 *buf, guint kind, guint index)
     buf[10] = ssrc >> 8;
     buf[11] = ssrc;
   }
-  buf[12] = (guint8) (index >> 8);
-  buf[13] = (guint8) index;
-  buf[14] = (guint8) kind;
-  for (gsize i = 3; i < payload; i++)
+  /* Bytes 0-6 make every video packet a VP8 key-frame start (the server
+   * starts a subscriber's video on a key frame): descriptor S=1 PID=0,
+   * frame tag P=0, start code 9d 01 2a. */
+  memcpy (buf + 12, "\x10\x00\x00\x00\x9d\x01\x2a", 7);
+  buf[12 + 7] = (guint8) (index >> 8);
+  buf[12 + 8] = (guint8) index;
+  buf[12 + 9] = (guint8) kind;
+  for (gsize i = 10; i < payload; i++)
     buf[12 + i] = (guint8) (index * 7 + i * 13 + kind);
   return 12 + payload;
 }
@@ -60,12 +64,12 @@ on_sub_rtp (HzTestClient *client, const guint8 *buf, gsize len, gpointer data)
   guint8 expect[1500];
   guint kind, index;
 
-  if (!hz_rtp_parse (buf, len, &v) || v.payload_len < 3) {
+  if (!hz_rtp_parse (buf, len, &v) || v.payload_len < 10) {
     check->corrupt++;
     return;
   }
-  index = (buf[v.payload_offset] << 8) | buf[v.payload_offset + 1];
-  kind = buf[v.payload_offset + 2];
+  index = (buf[v.payload_offset + 7] << 8) | buf[v.payload_offset + 8];
+  kind = buf[v.payload_offset + 9];
   if (kind > 1 || index >= N_PACKETS) {
     check->corrupt++;
     return;

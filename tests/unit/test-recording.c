@@ -437,6 +437,32 @@ test_session_manifest (void)
   rm_rf (data_dir);
 }
 
+/* A manifest that points outside its directory is refused. */
+static void
+test_manifest_hostile (void)
+{
+  g_autofree char *dir = make_tmpdir ();
+  g_autofree char *path = g_build_filename (dir, HZ_RECORDING_MANIFEST, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(HzRecordingInfo) info = NULL;
+  const char *bad[] = {
+    "{\"tracks\":[{\"file\":\"../../etc/passwd\",\"kind\":\"video\",\"codec\":\"vp8\"}]}",
+    "{\"tracks\":[{\"file\":\"..\",\"kind\":\"video\",\"codec\":\"vp8\"}]}",
+    "{\"tracks\":[{\"file\":\"a.webm\",\"kind\":\"video\",\"codec\":\"theora\"}]}",
+    "{\"tracks\":{}}",
+    "[1,2",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++) {
+    g_assert_true (g_file_set_contents (path, bad[i], -1, NULL));
+    info = hz_recording_info_load (dir, &error);
+    g_assert_null (info);
+    g_assert_nonnull (error);
+    g_clear_error (&error);
+  }
+  rm_rf (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -452,5 +478,6 @@ main (int argc, char **argv)
   g_test_add_func ("/recording/layout/dir-for", test_dir_for);
   g_test_add_func ("/recording/timeline", test_timeline);
   g_test_add_func ("/recording/session/manifest", test_session_manifest);
+  g_test_add_func ("/recording/session/manifest-hostile", test_manifest_hostile);
   return g_test_run ();
 }

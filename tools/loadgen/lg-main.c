@@ -175,7 +175,7 @@ measure (LgRun *run, const char *scenario, guint peers, guint subscribers, guint
           p50, p95, self_frac, late_ms, *saturated ? "true" : "false");
   fflush (stdout);
   g_printerr ("[%s %s] peers %u (media %u, failed %u): %.1f Mbit/s forwarded, loss %.3f %%, "
-              "server %.2f cores, %.2f µs/pkt, %.0f Mbit/s/core, RSS %.1f KB/peer, join p50 %.0f ms p95 %.0f ms, "
+              "server %.2f cores, %.2f us/pkt, %.0f Mbit/s/core, RSS %.1f KB/peer, join p50 %.0f ms p95 %.0f ms, "
               "loadgen %.2f cores%s\n",
               run->adapter->name, scenario, peers, with_media, failed, bytes * 8 / 1e6 / secs,
               loss * 100, cpu_s / secs, us_per_pkt, mbps_core,

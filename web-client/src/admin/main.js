@@ -42,7 +42,10 @@ function show(name) {
 /** Check the key against the server; a server without the room list is accepted unchecked. */
 async function signIn(key) {
   setKey(key);
-  const r = await call('GET', '/api/v1/rooms');
+  let r = await call('GET', '/api/v1/rooms');
+  // A server without the room list still checks the key on one room's URL:
+  // 401 for a wrong key, 404 for a room that does not exist.
+  if (r.missing) r = { ...(await call('GET', '/api/v1/rooms/key-check')), missing: true };
   if (r.status === 401 || r.status === 403) {
     setKey(null);
     showSignIn('admin.wrong_key');

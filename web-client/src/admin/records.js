@@ -122,7 +122,7 @@ function participantRows(list) {
   return h('table', { class: 'table' },
     h('thead', {}, h('tr', {}, ['admin.col_name', 'admin.col_institution', 'admin.col_role', 'admin.col_joined', 'admin.col_left'].map((k) => h('th', { scope: 'col' }, t(k))))),
     h('tbody', {}, list.map((p) => h('tr', {},
-      h('td', {}, pick(p, 'display_name', 'name') || '—'),
+      h('td', {}, pick(p, 'display_name', 'name', 'user') || '—'),
       h('td', {}, p.institution || '—'),
       h('td', {}, p.role ? roleName(p.role) : '—'),
       h('td', {}, time(p.joined_at)),
@@ -142,10 +142,13 @@ async function openConsult(item, pane) {
   const docs = Array.isArray(c.documents) ? c.documents : [];
   const recs = Array.isArray(c.recordings) ? c.recordings : [];
   pane.replaceChildren(
-    h('h3', { tabindex: '-1' }, pick(c, 'title', 'room_title') || id),
+    h('h3', { tabindex: '-1' }, pick(c, 'reason', 'title') || (c.room && c.room.title) || id),
     h('dl', { class: 'room-facts' },
-      h('dt', {}, t('admin.col_started')), h('dd', {}, time(pick(c, 'started_at', 'starts_at'))),
-      h('dt', {}, t('admin.col_ended')), h('dd', {}, time(pick(c, 'ended_at', 'ends_at'))),
+      h('dt', {}, t('admin.col_status')), h('dd', {}, pick(c, 'status') || '—'),
+      h('dt', {}, t('admin.col_institutions')), h('dd', {}, [pick(c, 'inviting_institution'), pick(c, 'invited_institution')].filter(Boolean).join(' → ') || '—'),
+      h('dt', {}, t('admin.room_title')), h('dd', {}, (c.room && c.room.title) || '—'),
+      h('dt', {}, t('admin.col_started')), h('dd', {}, time(pick(c, 'started_at', 'starts_at') || (c.room && c.room.starts_at))),
+      h('dt', {}, t('admin.col_ended')), h('dd', {}, time(pick(c, 'ended_at', 'ends_at') || (c.room && c.room.ends_at))),
       h('dt', {}, t('admin.host_institution')), h('dd', {}, pick(c, 'host_institution') || '—'),
       h('dt', {}, t('admin.room_id')), h('dd', { class: 'mono' }, pick(c, 'room_id', 'room') || '—')),
     h('h4', {}, t('admin.participants')), participantRows(c.participants),
@@ -166,9 +169,10 @@ export const consultsView = listView({
   listNames: ['consults', 'items'],
   filters: [['q', 'admin.filter_search'], ['institution', 'admin.filter_institution'], ['from', 'admin.filter_from', 'date'], ['to', 'admin.filter_to', 'date']],
   columns: [
-    ['admin.col_title', (c) => pick(c, 'title', 'room_title', 'room_id')],
-    ['admin.col_started', (c) => time(pick(c, 'started_at', 'starts_at'))],
-    ['admin.col_participants', (c) => (Array.isArray(c.participants) ? c.participants.length : pick(c, 'participant_count'))],
+    ['admin.col_reason', (c) => pick(c, 'reason', 'title') || (c.room && c.room.title) || pick(c, 'room_id')],
+    ['admin.col_institutions', (c) => [pick(c, 'inviting_institution'), pick(c, 'invited_institution')].filter(Boolean).join(' → ') || null],
+    ['admin.col_status', (c) => pick(c, 'status')],
+    ['admin.col_started', (c) => time(pick(c, 'starts_at', 'requested_at'))],
     ['admin.col_conclusion', (c) => {
       const text = c.conclusion && typeof c.conclusion === 'object' ? c.conclusion.text : c.conclusion;
       return text ? String(text).slice(0, 60) : t('admin.no_conclusion');

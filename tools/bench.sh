@@ -1,0 +1,129 @@
+#!/bin/bash
+# tools/bench.sh: the side-by-side benchmark of docs/BENCHMARKS.md, one command.
+#
+# Builds hz-loadgen, huizhen, bench-srtp and the clip in build-bench/, puts
+# 10.77.0.1 on a veth pair (Janus cannot do media on loopback), then for each
+# server (Huizhen, then Janus from Debian via tools/janus/run-janus.sh) and
+# each scenario (fanout, consult, storm) starts a fresh server, runs the load
+# generator against it and keeps its JSON lines; then Huizhen twice under
+# callgrind (1 -> 10 subscribers, 10 s window) for instructions per forwarded
+# packet; then bench-srtp for the floor. Writes OUT/results.jsonl, OUT/table.md.
+# Everything is bounded by timeouts; the trap stops what it started and
+# removes the veth pair, also on failure or Ctrl-C. Needs root (ip link).
+#
+# Knobs (environment): STEPS=10,50,100,200,300,500 ROOMS=10 STORM=50 WINDOW=10
+#                      SERVERS="huizhen janus" CALLGRIND=1 OUT=build-bench/bench
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-$ROOT/build-bench}
+OUT=${OUT:-$BUILD/bench}
+STEPS=${STEPS:-10,50,100,200,300,500}
+ROOMS=${ROOMS:-10}
+STORM=${STORM:-50}
+WINDOW=${WINDOW:-10}
+SERVERS=${SERVERS:-huizhen janus}
+CALLGRIND=${CALLGRIND:-1}
+IP=10.77.0.1
+HZ_PORT=8088
+JANUS_PORT=8188
+KEY=bench-admin-key
+SERVER_PID=""
+LG=$BUILD/tools/loadgen/hz-loadgen
+
+stop_server() {
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill -TERM "$SERVER_PID" 2>/dev/null || true
+    for _ in $(seq 100); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$SERVER_PID" 2>/dev/null || true
+    wait "$SERVER_PID" 2>/dev/null || true
+  fi
+  SERVER_PID=""
+  "$ROOT/tools/janus/run-janus.sh" stop "$OUT/janus" || true
+}
+
+cleanup() {
+  stop_server
+  ip link del hz0 2>/dev/null || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+[ -d "$BUILD" ] || meson setup "$BUILD" "$ROOT" >/dev/null
+meson compile -C "$BUILD" tools/loadgen/hz-loadgen server/huizhen tools/bench-srtp \
+  tools/loadgen/loadgen-clip >/dev/null
+mkdir -p "$OUT"
+: > "$OUT/results.jsonl"
+
+ip link del hz0 2>/dev/null || true
+ip link add hz0 type veth peer name hz1
+ip addr add $IP/24 dev hz0
+ip addr add 10.77.0.2/24 dev hz1
+ip link set hz0 up
+ip link set hz1 up
+
+start_huizhen() { # [wrapper...]
+  local data="$OUT/huizhen-data"
+  rm -rf "$data"; mkdir -p "$data"
+  HUIZHEN_HTTP_LISTEN=$IP:$HZ_PORT HUIZHEN_HTTP_ALLOW_INSECURE=true HUIZHEN_MEDIA_IP=$IP \
+  HUIZHEN_STORAGE_DATA_DIR=$data HUIZHEN_AUTH_ADMIN_KEY=$KEY \
+  HUIZHEN_AUTH_TOKEN_SECRET=bench-token-secret \
+    "$@" "$BUILD/server/huizhen" > "$OUT/huizhen.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 600); do
+    curl -sf "http://$IP:$HZ_PORT/healthz" >/dev/null 2>&1 && return 0
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "huizhen did not start; see $OUT/huizhen.log" >&2
+  return 1
+}
+
+start_server() { # huizhen|janus
+  if [ "$1" = huizhen ]; then
+    start_huizhen
+    URL=http://$IP:$HZ_PORT
+  else
+    "$ROOT/tools/janus/run-janus.sh" start $IP $JANUS_PORT "$OUT/janus"
+    SERVER_PID=$(cat "$OUT/janus/janus.pid")
+    URL=ws://$IP:$JANUS_PORT
+  fi
+}
+
+loadgen() { # server scenario [extra args...]
+  local server=$1 scenario=$2
+  shift 2
+  timeout 900 "$LG" --server "$server" --url "$URL" --admin-key $KEY --ip $IP \
+    --server-pid "$SERVER_PID" --scenario "$scenario" --window "$WINDOW" --duration 840 \
+    --max-peers 600 "$@" >> "$OUT/results.jsonl" 2>> "$OUT/loadgen.log" || \
+    echo "loadgen $server $scenario exited $?" | tee -a "$OUT/loadgen.log" >&2
+}
+
+for server in $SERVERS; do
+  for scenario in fanout consult storm; do
+    echo "== $server $scenario" | tee -a "$OUT/loadgen.log" >&2
+    start_server "$server"
+    case $scenario in
+      fanout) loadgen "$server" fanout --steps "$STEPS" ;;
+      consult) loadgen "$server" consult --rooms "$ROOMS" ;;
+      storm) loadgen "$server" storm --storm "$STORM" ;;
+    esac
+    stop_server
+  done
+done
+
+if [ "$CALLGRIND" = 1 ] && command -v valgrind >/dev/null; then
+  for run in 1 2; do
+    echo "== huizhen callgrind run $run" | tee -a "$OUT/loadgen.log" >&2
+    rm -f "$OUT"/callgrind.$run.out*
+    start_huizhen valgrind --tool=callgrind --callgrind-out-file="$OUT/callgrind.$run.out"
+    URL=http://$IP:$HZ_PORT
+    loadgen huizhen fanout --steps 10 --label "callgrind-$run" \
+      --window-start-cmd "callgrind_control -z $SERVER_PID" \
+      --window-end-cmd "callgrind_control -d window $SERVER_PID"
+    stop_server
+  done
+fi
+
+timeout 300 "$BUILD/tools/bench-srtp" > "$OUT/bench-srtp.txt" 2>&1 || true
+python3 "$ROOT/tools/loadgen/bench-table.py" "$OUT" > "$OUT/table.md"
+cat "$OUT/table.md"
