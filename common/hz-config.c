@@ -81,6 +81,10 @@ static const HzConfigKey hz_config_keys[] = {
     "consult records are kept this many years, 1..100" },
   { "audit", "retention_days", HZ_KEY_UINT, F (audit_retention_days), "183",
     "audit entries are kept at least this many days, 183..36500" },
+  { "recording", "retention_years_consult", HZ_KEY_UINT, F (recording_retention_years_consult), "3",
+    "recordings of consult rooms are kept this many years, then removed, 1..100" },
+  { "recording", "retention_years_teaching", HZ_KEY_UINT, F (recording_retention_years_teaching), "3",
+    "recordings of teaching rooms are kept this many years, then removed, 1..100" },
   { "cluster", "redis_url", HZ_KEY_STRING, F (redis_url), NULL,
     "redis://host:port/db shared by the nodes of a cluster; unset: a single node" },
   { "cluster", "node_id", HZ_KEY_STRING, F (node_id), NULL,
@@ -394,6 +398,8 @@ hz_config_validate_records (HzConfig *self, GError **error)
     { "[rooms] empty_close_minutes", self->rooms_empty_close_minutes, 1, 1440 },
     { "[records] retention_years", self->records_retention_years, 1, 100 },
     { "[audit] retention_days", self->audit_retention_days, 183, 36500 },
+    { "[recording] retention_years_consult", self->recording_retention_years_consult, 1, 100 },
+    { "[recording] retention_years_teaching", self->recording_retention_years_teaching, 1, 100 },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (checks); i++) {

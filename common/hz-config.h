@@ -53,6 +53,9 @@ typedef struct {
   guint     records_retention_years;    /* 1..100, default 15 */
   /* [audit] */
   guint     audit_retention_days;       /* 183..36500, default 183 */
+  /* [recording] */
+  guint     recording_retention_years_consult;  /* 1..100, default 3 */
+  guint     recording_retention_years_teaching; /* 1..100, default 3 */
   /* [cluster] */
   char     *redis_url;
   char     *node_id;

@@ -21,14 +21,16 @@ if [ -n "$missing" ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends $missing
 fi
 
-# Vite 8 needs node >= 20.19 (Debian 12 ships 18: then take node from NodeSource or nvm).
+# Vite 6 runs on node >= 18 (Debian 12's nodejs is 18.19).
 major=$(node -p 'process.versions.node.split(".")[0]')
-minor=$(node -p 'process.versions.node.split(".")[1]')
-if [ "$major" -lt 20 ] || { [ "$major" -eq 20 ] && [ "$minor" -lt 19 ]; }; then
-  echo "node $(node --version) is too old for Vite 8: need >= 20.19" >&2
+if [ "$major" -lt 18 ]; then
+  echo "node $(node --version) is too old for the web client's bundler: need >= 18" >&2
   exit 1
 fi
 
 cd "$web_dir"
-npm ci --no-audit --no-fund
+# npm 11 writes locks without rollup's optional per-platform packages, which
+# `npm ci` then refuses as out of sync (npm/cli#4828); `npm install` honours the
+# same locked versions and fills them in.
+npm ci --no-audit --no-fund 2>/dev/null || npm install --no-audit --no-fund
 echo "web client dependencies ready in $web_dir (npm run build writes web-client/dist)"

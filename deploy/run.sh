@@ -11,8 +11,14 @@ cd "$top"
 build=${BUILD_DIR:-build}
 
 deploy/install-deps.sh
-[ -f "$build/build.ninja" ] || meson setup "$build" >/dev/null
-meson compile -C "$build" huizhen >/dev/null
+deploy/install-web-deps.sh
+if [ -f "$build/build.ninja" ]; then
+  # node_modules may have arrived after the first setup: pick up the bundler
+  meson setup --reconfigure "$build" >/dev/null
+else
+  meson setup "$build" >/dev/null
+fi
+meson compile -C "$build" huizhen web-client/web-client-dist >/dev/null
 
 export HUIZHEN_STORAGE_DATA_DIR=${HUIZHEN_STORAGE_DATA_DIR:-$top/data}
 listen=${HUIZHEN_HTTP_LISTEN:-127.0.0.1:8080}

@@ -95,6 +95,49 @@
   "  '0000000000000000000000000000000000000000000000000000000000000000', 0," \
   "  '0000000000000000000000000000000000000000000000000000000000000000');"
 
+/* The recordings library (recording/hz-recording-catalog.c): one row per
+ * recording session directory, its tracks, the composed file and the state
+ * of the compose job. No foreign key to rooms: an entry outlives its room's
+ * purge and may be recovered from disk for a room the database lost. */
+#define HZ_V4_RECORDINGS(REAL) \
+  "CREATE TABLE recordings (" \
+  "  id TEXT PRIMARY KEY," \
+  "  room_id TEXT NOT NULL," \
+  "  room_kind TEXT NOT NULL CHECK (room_kind IN ('consult', 'teaching'))," \
+  "  title TEXT NOT NULL," \
+  "  course TEXT," \
+  "  presenter TEXT," \
+  "  institution TEXT," \
+  "  state TEXT NOT NULL CHECK (state IN ('recording', 'finished', 'composing', 'composed'," \
+  "                                       'failed', 'expired'))," \
+  "  dir TEXT NOT NULL UNIQUE," \
+  "  started_at TEXT NOT NULL," \
+  "  duration_ms BIGINT NOT NULL DEFAULT 0," \
+  "  size BIGINT NOT NULL DEFAULT 0," \
+  "  recovered INTEGER NOT NULL DEFAULT 0," \
+  "  compose_progress " REAL " NOT NULL DEFAULT 0," \
+  "  composed_file TEXT," \
+  "  composed_size BIGINT," \
+  "  composed_sha256 TEXT," \
+  "  error TEXT," \
+  "  created_at TEXT NOT NULL," \
+  "  updated_at TEXT NOT NULL);" \
+  "CREATE INDEX recordings_started ON recordings (started_at);" \
+  "CREATE INDEX recordings_room ON recordings (room_id);" \
+  "CREATE TABLE recording_tracks (" \
+  "  recording_id TEXT NOT NULL REFERENCES recordings (id) ON DELETE CASCADE," \
+  "  idx INTEGER NOT NULL," \
+  "  file TEXT NOT NULL," \
+  "  participant_id TEXT," \
+  "  name TEXT," \
+  "  kind TEXT NOT NULL," \
+  "  codec TEXT NOT NULL," \
+  "  offset_ms BIGINT NOT NULL," \
+  "  duration_ms BIGINT NOT NULL," \
+  "  size BIGINT NOT NULL," \
+  "  sha256 TEXT," \
+  "  PRIMARY KEY (recording_id, idx));"
+
 static const HzDbMigration hz_db_migration_list[] = {
   { 1, "rooms, participants, consult events", {
     [HZ_DB_DIALECT_SQLITE] = HZ_V1_TABLES ("INTEGER PRIMARY KEY"),
@@ -107,6 +150,10 @@ static const HzDbMigration hz_db_migration_list[] = {
   { 3, "audit log with hash chain", {
     [HZ_DB_DIALECT_SQLITE] = HZ_V3_AUDIT,
     [HZ_DB_DIALECT_POSTGRES] = HZ_V3_AUDIT,
+  } },
+  { 4, "recordings library", {
+    [HZ_DB_DIALECT_SQLITE] = HZ_V4_RECORDINGS ("REAL"),
+    [HZ_DB_DIALECT_POSTGRES] = HZ_V4_RECORDINGS ("DOUBLE PRECISION"),
   } },
 };
 

@@ -16,7 +16,8 @@ G_DEFINE_QUARK (hz-http-error-quark, hz_http_error)
 typedef struct {
   char *method;
   char **segments; /* pattern split on '/', "{name}" captures */
-  gsize max_body;
+  guint64 max_body;
+  gboolean streaming; /* handler runs on the headers; body via stream_body */
   HzHttpHandler handler;
   gpointer user_data;
 } HzRoute;
@@ -29,6 +30,13 @@ struct _HzHttpRequest {
   GHashTable *params, *query, *headers;
   GByteArray *body;
   gsize body_limit;
+  /* streaming routes: hz_http_request_stream_body() */
+  guint64 content_length, streamed;
+  HzHttpChunkFunc on_chunk;
+  HzHttpHandler on_done;
+  gpointer stream_data;
+  GDestroyNotify stream_destroy;
+  gboolean stream_complete; /* on_done has been called */
   gboolean responded, headers_sent, close_after;
   guint status;
   char *content_type;
@@ -101,6 +109,8 @@ hz_http_request_unref (HzHttpRequest *req)
   g_hash_table_unref (req->headers);
   if (req->body != NULL)
     g_byte_array_unref (req->body);
+  if (req->stream_destroy != NULL)
+    req->stream_destroy (req->stream_data);
   g_free (req->content_type);
   g_clear_pointer (&req->resp, g_bytes_unref);
   g_free (req);
@@ -319,14 +329,14 @@ hz_http_server_find_route (HzHttpServer *self, HzHttpRequest *req, gboolean *pat
   return NULL;
 }
 
-void
-hz_http_server_add_route (HzHttpServer *self, const char *method, const char *pattern,
-                          gsize max_body, HzHttpHandler handler, gpointer user_data)
+static HzRoute *
+hz_http_server_add_route_full (HzHttpServer *self, const char *method, const char *pattern,
+                               guint64 max_body, HzHttpHandler handler, gpointer user_data)
 {
   HzRoute *route;
 
-  g_return_if_fail (self != NULL && method != NULL && handler != NULL);
-  g_return_if_fail (pattern != NULL && pattern[0] == '/');
+  g_return_val_if_fail (self != NULL && method != NULL && handler != NULL, NULL);
+  g_return_val_if_fail (pattern != NULL && pattern[0] == '/', NULL);
   route = g_new0 (HzRoute, 1);
   route->method = g_ascii_strup (method, -1);
   route->segments = g_strsplit (pattern, "/", -1);
@@ -334,6 +344,55 @@ hz_http_server_add_route (HzHttpServer *self, const char *method, const char *pa
   route->handler = handler;
   route->user_data = user_data;
   g_ptr_array_add (self->routes, route);
+  return route;
+}
+
+void
+hz_http_server_add_route (HzHttpServer *self, const char *method, const char *pattern,
+                          gsize max_body, HzHttpHandler handler, gpointer user_data)
+{
+  hz_http_server_add_route_full (self, method, pattern, max_body, handler, user_data);
+}
+
+void
+hz_http_server_add_streaming_route (HzHttpServer *self, const char *method, const char *pattern,
+                                    guint64 max_body, HzHttpHandler handler, gpointer user_data)
+{
+  HzRoute *route = hz_http_server_add_route_full (self, method, pattern, max_body, handler, user_data);
+
+  if (route != NULL)
+    route->streaming = TRUE;
+}
+
+void
+hz_http_request_stream_body (HzHttpRequest *req, HzHttpChunkFunc on_chunk, HzHttpHandler on_done,
+                             gpointer user_data, GDestroyNotify destroy)
+{
+  g_return_if_fail (req != NULL && on_chunk != NULL && on_done != NULL);
+  g_return_if_fail (req->route != NULL && req->route->streaming && req->on_done == NULL);
+  req->on_chunk = on_chunk;
+  req->on_done = on_done;
+  req->stream_data = user_data;
+  req->stream_destroy = destroy;
+}
+
+guint64
+hz_http_request_get_content_length (HzHttpRequest *req)
+{
+  g_return_val_if_fail (req != NULL, 0);
+  return req->content_length;
+}
+
+/* A streaming body is complete: its on_done answers (with the handler's
+ * reference, which stream_body kept pending). */
+static void
+hz_http_stream_finish (HzHttpRequest *req)
+{
+  if (req->responded || req->on_done == NULL || req->stream_complete)
+    return;
+  req->close_after = FALSE;
+  req->stream_complete = TRUE;
+  req->on_done (req, req->stream_data);
 }
 
 /* ------------------------------------------------------------ static files */
@@ -521,6 +580,20 @@ hz_http_on_request (HzHttpServer *self, struct lws *wsi, HzSession *pss)
     hz_http_request_fail (req, 413, "too_large", "request body too large");
     return 0;
   }
+  req->content_length = content_length;
+  if (req->route->streaming) {
+    /* the handler decides on the headers; it keeps its reference pending
+     * while the body streams into on_chunk */
+    hz_http_request_ref (req);
+    req->route->handler (req, req->route->user_data);
+    if (!req->responded && req->on_done == NULL) {
+      g_critical ("http: streaming handler for %s neither responded nor streamed", req->path);
+      hz_http_request_respond_error (req, 500, "internal_error", "internal error");
+    } else if (!has_body) {
+      hz_http_stream_finish (req);
+    }
+    return 0;
+  }
   if (!has_body) {
     req->close_after = FALSE;
     hz_http_request_dispatch (req);
@@ -536,7 +609,18 @@ hz_http_on_body (HzSession *pss, const void *in, gsize len)
 {
   HzHttpRequest *req = pss->req;
 
-  if (req == NULL || req->responded || req->body == NULL)
+  if (req == NULL || req->responded)
+    return;
+  if (req->on_chunk != NULL) {
+    if (req->streamed + len > req->content_length) {
+      hz_http_request_respond_error (req, 413, "too_large", "request body longer than announced");
+      return;
+    }
+    req->streamed += len;
+    req->on_chunk (req, in, len, req->stream_data);
+    return;
+  }
+  if (req->body == NULL)
     return;
   if (req->body->len + len > req->body_limit) {
     hz_http_request_fail (req, 413, "too_large", "request body too large");
@@ -552,6 +636,10 @@ hz_http_on_body_done (HzSession *pss)
 
   if (req == NULL || req->responded || req->route == NULL)
     return;
+  if (req->route->streaming) {
+    hz_http_stream_finish (req);
+    return;
+  }
   req->close_after = FALSE;
   hz_http_request_dispatch (req);
 }
@@ -592,6 +680,10 @@ hz_http_callback (struct lws *wsi, enum lws_callback_reasons reason, void *user,
   case LWS_CALLBACK_CLOSED_HTTP:
     if (pss != NULL && pss->req != NULL) {
       pss->req->wsi = NULL;
+      /* a body still streaming: answer (to nobody) so the handler's
+       * reference goes and destroy() cleans up */
+      if (pss->req->on_done != NULL && !pss->req->responded && !pss->req->stream_complete)
+        hz_http_request_respond_error (pss->req, 400, "client_gone", "the client went away");
       g_clear_pointer (&pss->req, hz_http_request_unref);
     }
     return 0;

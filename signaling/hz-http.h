@@ -88,6 +88,38 @@ void hz_http_server_add_route (HzHttpServer *self,
                                gsize max_body,
                                HzHttpHandler handler,
                                gpointer user_data);
+
+/* Streaming request bodies (large uploads). A streaming route's handler is
+ * called as soon as the headers are in, before any of the body: it checks
+ * what it can (auth, room) and then, before returning, either responds
+ * (the unread body is dropped and the connection closed) or calls
+ * hz_http_request_stream_body() to take the body piece by piece as it
+ * arrives. max_body (Content-Length) is checked before the handler runs;
+ * chunked transfer encoding is refused (411) as on other routes. */
+void hz_http_server_add_streaming_route (HzHttpServer *self,
+                                         const char *method,
+                                         const char *pattern,
+                                         guint64 max_body,
+                                         HzHttpHandler handler,
+                                         gpointer user_data);
+/* Called for each piece of the body in order. Return FALSE after having
+ * responded (hz_http_request_respond*) to stop reading: the rest of the
+ * body is dropped and the connection closed once the response is sent. */
+typedef gboolean (*HzHttpChunkFunc) (HzHttpRequest *req, const guint8 *data, gsize len,
+                                     gpointer user_data);
+/* From a streaming route's handler only. on_chunk gets the body, on_done
+ * runs once it is complete and must respond. If the client goes away
+ * first, neither is called again and the request is answered (to nobody)
+ * by hz-http. destroy(user_data) runs when the request is freed, in every
+ * case, so temporary files can be removed there. */
+void hz_http_request_stream_body (HzHttpRequest *req,
+                                  HzHttpChunkFunc on_chunk,
+                                  HzHttpHandler on_done,
+                                  gpointer user_data,
+                                  GDestroyNotify destroy);
+/* The announced Content-Length (0 when none). */
+guint64 hz_http_request_get_content_length (HzHttpRequest *req);
+
 void hz_http_server_set_ws_callbacks (HzHttpServer *self,
                                       const HzWsCallbacks *callbacks,
                                       gpointer user_data);

@@ -57,6 +57,14 @@ participant_free (HzMember *p)
   g_free (p);
 }
 
+static void
+viewer_broadcast (const char *except_id, JsonNode *msg, gpointer data)
+{
+  HzLiveRoom *room = data;
+
+  hz_live_room_broadcast (room, except_id != NULL ? hz_live_room_find (room, except_id) : NULL, msg);
+}
+
 HzLiveRoom *
 hz_live_room_new (HzRoom *info, const HzLiveRoomEnv *env)
 {
@@ -70,6 +78,7 @@ hz_live_room_new (HzRoom *info, const HzLiveRoomEnv *env)
   room->members = g_ptr_array_new_with_free_func ((GDestroyNotify) participant_free);
   room->next_track_id = 1;
   room->out_ssrcs = g_hash_table_new (NULL, NULL);
+  room->viewer = hz_viewer_sync_new (viewer_broadcast, room);
   return room;
 }
 
@@ -86,6 +95,7 @@ hz_live_room_free (HzLiveRoom *room)
       room->env->forget_endpoint (p->sub_ep, room->env->data);
   }
   hz_media_room_free (room->media); /* tears down every peer on the worker */
+  g_clear_pointer (&room->viewer, hz_viewer_sync_free);
   g_ptr_array_unref (room->members);
   g_hash_table_unref (room->out_ssrcs);
   hz_room_free (room->info);
@@ -336,7 +346,11 @@ hz_live_room_remove_member (HzLiveRoom *room, HzMember *p)
     room->env->forget_endpoint (p->sub_ep, room->env->data);
   }
   p->conn = NULL;
-  g_ptr_array_remove (room->members, p); /* frees it: take the id first */
+  {
+    g_autofree char *id = g_strdup (p->id);
+    g_ptr_array_remove (room->members, p); /* frees it */
+    hz_viewer_sync_forget (room->viewer, id);
+  }
 }
 
 /* ---- subscriber side ---- */

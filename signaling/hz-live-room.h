@@ -18,6 +18,7 @@
 #include "hz-room.h"
 #include "hz-sdp.h"
 #include "hz-token.h"
+#include "hz-viewer-sync.h"
 
 G_BEGIN_DECLS
 
@@ -80,6 +81,7 @@ struct _HzLiveRoom {
   GPtrArray *members; /* HzMember*, owned, join order */
   guint32 next_track_id;
   GHashTable *out_ssrcs;   /* subscriber-side SSRCs in use */
+  HzViewerSync *viewer;    /* the shared document viewer */
 };
 
 HzLiveRoom *hz_live_room_new (HzRoom *info /* owned */, const HzLiveRoomEnv *env);

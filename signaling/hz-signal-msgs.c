@@ -262,6 +262,8 @@ join_room (Session *s, JsonObject *msg, JsonNode *id, GError **error)
   json_builder_add_value (b, json_node_copy (s->sig->ice_servers));
   json_builder_set_member_name (b, "can_publish");
   json_builder_add_boolean_value (b, hz_live_room_can_publish (room, m));
+  json_builder_set_member_name (b, "viewer");
+  json_builder_add_value (b, hz_viewer_sync_to_json (room->viewer));
   json_builder_set_member_name (b, "can_moderate");
   json_builder_add_boolean_value (b, hz_role_can_moderate (m->claims->role, room->info->kind));
   hz_signal_reply_end (s, b);
@@ -499,6 +501,15 @@ moderate_target (Session *s, JsonObject *msg, const char *action, GError **error
       hz_live_room_unpublish_all (s->room, target);
     announce_moderation (s, target, action);
   } else { /* remove */
+    g_autoptr(JsonBuilder) rb = json_builder_new ();
+
+    json_builder_begin_object (rb);
+    json_builder_set_member_name (rb, "type");
+    json_builder_add_string_value (rb, "removed");
+    json_builder_set_member_name (rb, "by");
+    json_builder_add_string_value (rb, s->member->id);
+    json_builder_end_object (rb);
+    hz_member_send (target, json_builder_get_root (rb));
     announce_moderation (s, target, action);
     ts = target->conn != NULL ? hz_ws_conn_get_data (target->conn) : NULL;
     if (ts != NULL) {
@@ -668,6 +679,46 @@ handle_conclude (Session *s, JsonObject *msg, JsonNode *id, GError **error)
   return TRUE;
 }
 
+static gboolean
+handle_viewer_control (Session *s, JsonObject *msg, JsonNode *id, GError **error)
+{
+  const char *action = hz_signal_get_string (msg, "action", 16, error);
+  gboolean moderator;
+  const char *to;
+
+  if (action == NULL)
+    return FALSE;
+  moderator = hz_role_can_moderate (s->member->claims->role, s->room->info->kind);
+  if (g_strcmp0 (action, "take") == 0)
+    return hz_viewer_sync_take (s->room->viewer, s->member->id, moderator, error);
+  if (g_strcmp0 (action, "release") == 0)
+    return hz_viewer_sync_release (s->room->viewer, s->member->id, moderator, error);
+  if (g_strcmp0 (action, "give") == 0) {
+    to = hz_signal_get_string (msg, "participant_id", 64, error);
+    if (to == NULL)
+      return FALSE;
+    if (hz_live_room_find (s->room, to) == NULL) {
+      g_set_error (error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_BAD_REQUEST, "no participant %s here", to);
+      return FALSE;
+    }
+    return hz_viewer_sync_give (s->room->viewer, s->member->id, to, moderator, error);
+  }
+  g_set_error (error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_BAD_REQUEST,
+               "action must be take, release or give");
+  return FALSE;
+}
+
+static gboolean
+handle_viewer_state (Session *s, JsonObject *msg, JsonNode *id, GError **error)
+{
+  const char *doc_id = hz_signal_get_string (msg, "doc_id", 128, error);
+
+  if (doc_id == NULL)
+    return FALSE;
+  return hz_viewer_sync_update (s->room->viewer, s->member->id, doc_id,
+                                json_object_get_member (msg, "state"), error);
+}
+
 static const HzSignalHandler handlers[] = {
   { "join", handle_join, FALSE },
   { "publish", handle_publish, TRUE },
@@ -681,6 +732,8 @@ static const HzSignalHandler handlers[] = {
   { "raise_hand", handle_raise_hand, TRUE },
   { "moderate", handle_moderate, TRUE },
   { "conclude", handle_conclude, TRUE },
+  { "viewer_control", handle_viewer_control, TRUE },
+  { "viewer_state", handle_viewer_state, TRUE },
   { "leave", handle_leave, TRUE },
 };
 
