@@ -221,6 +221,7 @@ typedef enum {
   OP_ADD_TRACK,
   OP_REMOVE_TRACK,
   OP_SET_PAUSED,
+  OP_SET_TAP,
   OP_SET_MAX_LAYER,
   OP_SET_VIDEO_ENABLED,
   OP_SUBSCRIBE,
@@ -239,6 +240,8 @@ typedef struct {
   guint32 track_id;
   HzTrackInInfo in_info;
   HzTrackOutInfo out_info;
+  HzRouterTap tap;
+  gpointer tap_data;
 } Op;
 
 static void
@@ -357,6 +360,9 @@ op_run (gpointer data)
     break;
   case OP_SET_PAUSED:
     hz_router_set_paused (wr->router, op->track_id, op->flag);
+    break;
+  case OP_SET_TAP:
+    hz_router_set_tap (wr->router, op->track_id, op->tap, op->tap_data);
     break;
   case OP_SET_MAX_LAYER:
     if (ep != NULL)
@@ -568,6 +574,40 @@ hz_media_room_unsubscribe (HzMediaRoom *room, HzEndpointId subscriber, guint32 t
 
   op->track_id = track_id;
   op_post (room, op);
+}
+
+void
+hz_media_room_set_tap (HzMediaRoom *room, guint32 track_id, HzRouterTap tap, gpointer data)
+{
+  Op *op = op_new (room, OP_SET_TAP, 0);
+
+  op->track_id = track_id;
+  op->tap = tap;
+  op->tap_data = data;
+  op_post (room, op);
+}
+
+typedef struct {
+  WorkerRoom *wr;
+  guint32 track_id;
+} TapCall;
+
+static gboolean
+clear_tap_cb (gpointer data)
+{
+  TapCall *call = data;
+
+  hz_router_set_tap (call->wr->router, call->track_id, NULL, NULL);
+  return G_SOURCE_REMOVE;
+}
+
+void
+hz_media_room_clear_tap_sync (HzMediaRoom *room, guint32 track_id)
+{
+  TapCall call = { room->wr, track_id };
+
+  /* FIFO on the worker: runs after every op posted before it. */
+  hz_worker_invoke_sync (room->worker, clear_tap_cb, &call);
 }
 
 typedef struct {

@@ -61,6 +61,11 @@ void hz_media_room_set_max_layer (HzMediaRoom *room, HzEndpointId subscriber, gu
 void hz_media_room_set_video_enabled (HzMediaRoom *room, HzEndpointId subscriber, gboolean enabled);
 void hz_media_room_unsubscribe (HzMediaRoom *room, HzEndpointId subscriber, guint32 track_id);
 
+/* Installs a tap on @track_id (see hz_router_set_tap). Clearing one waits
+ * until the worker has let go of it, so @data may be freed afterwards. */
+void hz_media_room_set_tap (HzMediaRoom *room, guint32 track_id, HzRouterTap tap, gpointer data);
+void hz_media_room_clear_tap_sync (HzMediaRoom *room, guint32 track_id);
+
 /* Blocks until the worker has processed everything posted so far and
  * returns a snapshot of the router counters (metrics, tests). */
 void hz_media_room_get_stats (HzMediaRoom *room, HzRouterStats *stats);

@@ -62,6 +62,8 @@ struct _TrackIn {
   guint8 ext_map[256];     /* publisher ext id → subscriber id (0 = blank) */
   GPtrArray *outs;         /* TrackOut*, owned */
   gboolean paused;
+  HzRouterTap tap;
+  gpointer tap_data;
 };
 
 struct _PeerState {

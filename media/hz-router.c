@@ -330,6 +330,19 @@ hz_router_set_paused (HzRouter *self, guint32 track_id, gboolean paused)
 }
 
 void
+hz_router_set_tap (HzRouter *self, guint32 track_id, HzRouterTap tap, gpointer data)
+{
+  TrackIn *in = hz_router_lookup_track (self, track_id);
+
+  if (in == NULL)
+    return;
+  in->tap = tap;
+  in->tap_data = data;
+  if (tap != NULL)
+    hz_router_request_layer_keyframe (self, in, in->n_layers - 1); /* files start on a key frame */
+}
+
+void
 hz_router_set_max_layer (HzRouter *self, guint32 track_id, HzPeer *subscriber, gint max_layer)
 {
   TrackIn *in = hz_router_lookup_track (self, track_id);
@@ -578,6 +591,8 @@ hz_router_on_rtp (HzRouter *self, HzPeer *from, guint8 *buf, gsize len)
     }
     account_incoming (self, in, ref->layer, buf, len, &view, now);
   }
+  if (in->tap != NULL && ref->layer == in->n_layers - 1)
+    in->tap (buf, len, now, in->tap_data);
   if (in->paused) {
     self->stats.rtp_paused++;
     return;

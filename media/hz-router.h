@@ -94,6 +94,12 @@ void hz_router_set_max_layer (HzRouter *router, guint32 track_id, HzPeer *subscr
 /* Audio-only mode for a subscriber: no video forwarded to it at all. */
 void hz_router_set_video_enabled (HzRouter *router, HzPeer *subscriber, gboolean enabled);
 
+/* A tap sees every packet of a track as it arrives (decrypted, repaired,
+ * before any rewriting; for simulcast the highest layer): recording. It
+ * runs on the worker and must not block. NULL removes it. */
+typedef void (*HzRouterTap) (const guint8 *buf, gsize len, gint64 now_us, gpointer data);
+void hz_router_set_tap (HzRouter *router, guint32 track_id, HzRouterTap tap, gpointer data);
+
 /* Asks the publisher of @track_id for a key frame (PLI), rate-limited. */
 void hz_router_request_keyframe (HzRouter *router, guint32 track_id);
 

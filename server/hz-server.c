@@ -125,6 +125,19 @@ find_web_root (void)
   return HZ_WEB_ROOT_INSTALL;
 }
 
+/* A recording's files are final. The recordings library catalogs them. */
+static void
+recording_done (const char *room_id, HzRecordingInfo *info, const GError *error, gpointer data)
+{
+  if (info == NULL) {
+    g_warning ("room %s: recording lost: %s", room_id, error != NULL ? error->message : "unknown error");
+    return;
+  }
+  g_message ("room %s: recording finished in %s (%" G_GINT64_FORMAT " ms, %u tracks)", room_id,
+             info->dir, info->duration_ms, info->tracks->len);
+  hz_recording_info_free (info);
+}
+
 static HzSignal *
 signal_new (HzServer *self)
 {
@@ -141,6 +154,9 @@ signal_new (HzServer *self)
     .turn_server = c->turn_server,
     .turn_user = c->turn_user,
     .turn_password = c->turn_password,
+    .data_dir = c->data_dir,
+    .recording_done = recording_done,
+    .recording_data = self,
   };
 
   return hz_signal_new (&sc);

@@ -42,6 +42,9 @@ struct _HzHttpRequest {
   char *content_type;
   GBytes *resp;
   gsize resp_off;
+  GPtrArray *resp_headers;    /* extra "name:", value, ... */
+  GInputStream *resp_stream;  /* instead of resp: resp_len bytes read as sent */
+  guint64 resp_len;
 };
 
 static const struct {
@@ -113,6 +116,8 @@ hz_http_request_unref (HzHttpRequest *req)
     req->stream_destroy (req->stream_data);
   g_free (req->content_type);
   g_clear_pointer (&req->resp, g_bytes_unref);
+  g_clear_pointer (&req->resp_headers, g_ptr_array_unref);
+  g_clear_object (&req->resp_stream);
   g_free (req);
 }
 
@@ -187,6 +192,26 @@ hz_http_request_respond (HzHttpRequest *req, guint status, const char *content_t
 }
 
 void
+hz_http_request_add_header (HzHttpRequest *req, const char *name, const char *value)
+{
+  g_return_if_fail (req != NULL && name != NULL && value != NULL && !req->responded);
+  if (req->resp_headers == NULL)
+    req->resp_headers = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (req->resp_headers, g_strconcat (name, ":", NULL));
+  g_ptr_array_add (req->resp_headers, g_strdup (value));
+}
+
+void
+hz_http_request_respond_stream (HzHttpRequest *req, guint status, const char *content_type,
+                                GInputStream *stream, guint64 length)
+{
+  g_return_if_fail (req != NULL && G_IS_INPUT_STREAM (stream));
+  req->resp_stream = g_object_ref (stream);
+  req->resp_len = length;
+  hz_http_request_respond (req, status, content_type, NULL);
+}
+
+void
 hz_http_request_respond_json (HzHttpRequest *req, guint status, JsonNode *body)
 {
   g_autoptr(JsonGenerator) gen = json_generator_new ();
@@ -229,9 +254,10 @@ hz_http_request_write (HzSession *pss, struct lws *wsi)
   HzHttpRequest *req = pss->req;
   guchar buf[LWS_PRE + HZ_HTTP_CHUNK];
   guchar *start = buf + LWS_PRE, *p = start, *end = buf + sizeof (buf) - 1;
-  gsize total = g_bytes_get_size (req->resp);
+  guint64 total = req->resp_stream != NULL ? req->resp_len : g_bytes_get_size (req->resp);
   const guchar *data = g_bytes_get_data (req->resp, NULL);
   gboolean done;
+  gsize got = 0;
 
   if (!req->headers_sent) {
     static const char cache[] = "no-store";
@@ -240,15 +266,27 @@ hz_http_request_write (HzSession *pss, struct lws *wsi)
                                       (const guchar *) cache, sizeof (cache) - 1, &p, end) ||
         (req->close_after &&
          lws_add_http_header_by_token (wsi, WSI_TOKEN_CONNECTION,
-                                       (const guchar *) "close", 5, &p, end)) ||
-        lws_finalize_write_http_header (wsi, start, &p, end))
+                                       (const guchar *) "close", 5, &p, end)))
+      return -1;
+    for (guint i = 0; req->resp_headers != NULL && i + 1 < req->resp_headers->len; i += 2) {
+      const char *value = g_ptr_array_index (req->resp_headers, i + 1);
+      if (lws_add_http_header_by_name (wsi, g_ptr_array_index (req->resp_headers, i),
+                                       (const guchar *) value, (int) strlen (value), &p, end))
+        return -1;
+    }
+    if (lws_finalize_write_http_header (wsi, start, &p, end))
       return -1;
     req->headers_sent = TRUE;
     done = (total == 0);
   } else {
-    gsize n = MIN (total - req->resp_off, (gsize) HZ_HTTP_CHUNK);
+    gsize n = (gsize) MIN (total - req->resp_off, (guint64) HZ_HTTP_CHUNK);
     done = (req->resp_off + n == total);
-    memcpy (start, data + req->resp_off, n);
+    /* a streamed file is read one chunk per writeable callback: a 16 KiB
+     * read of a local file is short enough for the main context */
+    if (req->resp_stream == NULL)
+      memcpy (start, data + req->resp_off, n);
+    else if (!g_input_stream_read_all (req->resp_stream, start, n, &got, NULL, NULL) || got != n)
+      return -1; /* the file shrank under us: the client sees a short body */
     if (lws_write (wsi, start, n, done ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != (int) n)
       return -1;
     req->resp_off += n;

@@ -24,6 +24,7 @@
  */
 #pragma once
 
+#include <gio/gio.h>
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
@@ -138,6 +139,14 @@ void hz_http_request_respond (HzHttpRequest *req,
                               guint status,
                               const char *content_type,
                               GBytes *body);
+/* An extra response header ("content-range", "bytes 0-9/100"), before
+ * responding. */
+void hz_http_request_add_header (HzHttpRequest *req, const char *name, const char *value);
+/* Sends @length bytes read from @stream (a file positioned at the first
+ * byte to send) chunk by chunk as the socket drains, so a large file is
+ * never held in memory. A stream that ends early closes the connection. */
+void hz_http_request_respond_stream (HzHttpRequest *req, guint status, const char *content_type,
+                                     GInputStream *stream, guint64 length);
 void hz_http_request_respond_json (HzHttpRequest *req, guint status, JsonNode *body);
 /* {"error":{"code":code,"message":message}}; message may be NULL. */
 void hz_http_request_respond_error (HzHttpRequest *req,

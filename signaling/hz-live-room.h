@@ -15,6 +15,7 @@
 
 #include "hz-http.h"
 #include "hz-media-room.h"
+#include "hz-room-recording.h"
 #include "hz-room.h"
 #include "hz-sdp.h"
 #include "hz-token.h"
@@ -33,6 +34,9 @@ typedef struct {
   gpointer media_events_data;
   HzEndpointId (*new_endpoint_id) (HzMember *p, gboolean publisher, gpointer data);
   void (*forget_endpoint) (HzEndpointId id, gpointer data);
+  const char *data_dir;  /* recordings go under it */
+  HzRoomRecordingDone recording_done;       /* the files are final: catalog them */
+  HzRoomRecordingFailed recording_failed;   /* a recorder failed: stop and tell */
   gpointer data;
 } HzLiveRoomEnv;
 
@@ -82,6 +86,7 @@ struct _HzLiveRoom {
   guint32 next_track_id;
   GHashTable *out_ssrcs;   /* subscriber-side SSRCs in use */
   HzViewerSync *viewer;    /* the shared document viewer */
+  HzRoomRecording *recording; /* NULL when not recording */
 };
 
 HzLiveRoom *hz_live_room_new (HzRoom *info /* owned */, const HzLiveRoomEnv *env);
@@ -119,6 +124,14 @@ void hz_live_room_negotiate (HzLiveRoom *room, HzMember *p);
 void hz_live_room_subscribe_existing (HzLiveRoom *room, HzMember *q);
 
 void hz_live_room_set_muted (HzLiveRoom *room, HzMember *p, HzSdpKind kind, gboolean muted);
+
+/* Recording: start (every published track from now on, and the timeline),
+ * stop (files finalized in the background). Both tell the room. */
+gboolean hz_live_room_start_recording (HzLiveRoom *room, const char *actor, GError **error);
+void hz_live_room_stop_recording (HzLiveRoom *room, const char *actor);
+/* A timeline event while recording (no-op otherwise). */
+void hz_live_room_log (HzLiveRoom *room, const char *event, const char *first_key, ...)
+    G_GNUC_NULL_TERMINATED;
 
 /* JSON helpers */
 JsonNode *hz_member_to_json (const HzMember *p);

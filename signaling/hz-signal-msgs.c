@@ -249,7 +249,12 @@ join_room (Session *s, JsonObject *msg, JsonNode *id, GError **error)
   json_builder_set_member_name (b, "participant_id");
   json_builder_add_string_value (b, m->id);
   json_builder_set_member_name (b, "room");
-  json_builder_add_value (b, hz_room_to_json (room->info));
+  {
+    JsonNode *info = hz_room_to_json (room->info);
+
+    json_object_set_boolean_member (json_node_get_object (info), "recording", room->recording != NULL);
+    json_builder_add_value (b, info);
+  }
   json_builder_set_member_name (b, "participants");
   json_builder_begin_array (b);
   for (guint i = 0; i < room->members->len; i++) {
@@ -262,6 +267,8 @@ join_room (Session *s, JsonObject *msg, JsonNode *id, GError **error)
   json_builder_add_value (b, json_node_copy (s->sig->ice_servers));
   json_builder_set_member_name (b, "can_publish");
   json_builder_add_boolean_value (b, hz_live_room_can_publish (room, m));
+  json_builder_set_member_name (b, "recording");
+  json_builder_add_boolean_value (b, room->recording != NULL);
   json_builder_set_member_name (b, "viewer");
   json_builder_add_value (b, hz_viewer_sync_to_json (room->viewer));
   json_builder_set_member_name (b, "can_moderate");
@@ -269,6 +276,13 @@ join_room (Session *s, JsonObject *msg, JsonNode *id, GError **error)
   hz_signal_reply_end (s, b);
 
   hz_live_room_subscribe_existing (room, m);
+  if (room->info->record && room->recording == NULL) {
+    g_autoptr(GError) rec_error = NULL;
+
+    /* record: true on the room: consent is shown by the recording event */
+    if (!hz_live_room_start_recording (room, "auto", &rec_error))
+      g_warning ("room %s: automatic recording did not start: %s", room->id, rec_error->message);
+  }
   return TRUE;
 }
 
@@ -405,7 +419,29 @@ handle_chat (Session *s, JsonObject *msg, JsonNode *id, GError **error)
   json_builder_add_string_value (b, at);
   json_builder_end_object (b);
   hz_live_room_broadcast (s->room, NULL, json_builder_get_root (b));
+  hz_live_room_log (s->room, "chat", "participant_id", s->member->id, "text", text, NULL);
   return TRUE;
+}
+
+static gboolean
+handle_recording (Session *s, JsonObject *msg, JsonNode *id, GError **error)
+{
+  const char *action = hz_signal_get_string (msg, "action", 8, error);
+
+  if (action == NULL)
+    return FALSE;
+  if (g_strcmp0 (action, "start") != 0 && g_strcmp0 (action, "stop") != 0) {
+    g_set_error (error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_BAD_REQUEST, "action must be start or stop");
+    return FALSE;
+  }
+  if (!hz_role_can_moderate (s->member->claims->role, s->room->info->kind)) {
+    g_set_error (error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_FORBIDDEN,
+                 "a %s may not start or stop the recording", hz_role_to_string (s->member->claims->role));
+    return FALSE;
+  }
+  hz_audit_append (s->sig->config.store, s->member->claims->user, s->member->claims->institution,
+                   action[2] == 'a' ? "recording_start" : "recording_stop", s->room->id, "ok", NULL, NULL);
+  return hz_signal_recording_action (s->sig, s->room->id, action[2] == 'a', s->member->id, error);
 }
 
 static gboolean
@@ -732,6 +768,7 @@ static const HzSignalHandler handlers[] = {
   { "raise_hand", handle_raise_hand, TRUE },
   { "moderate", handle_moderate, TRUE },
   { "conclude", handle_conclude, TRUE },
+  { "recording", handle_recording, TRUE },
   { "viewer_control", handle_viewer_control, TRUE },
   { "viewer_state", handle_viewer_state, TRUE },
   { "leave", handle_leave, TRUE },

@@ -272,6 +272,75 @@ forget_endpoint (HzEndpointId id, gpointer data)
   g_hash_table_remove (sig->endpoints, GUINT_TO_POINTER (id));
 }
 
+/* ---- recording ---- */
+
+static void
+recording_done (const char *room_id, HzRecordingInfo *info, const GError *error, gpointer data)
+{
+  HzSignal *sig = data;
+
+  if (sig->config.recording_done != NULL)
+    sig->config.recording_done (room_id, info, error, sig->config.recording_data);
+  else
+    g_clear_pointer (&info, hz_recording_info_free);
+}
+
+/* A recorder failed (disk full, unwritable directory): the recording stops
+ * with a clear event; the room goes on. */
+static void
+recording_failed (const char *room_id, const GError *error, gpointer data)
+{
+  HzSignal *sig = data;
+  HzLiveRoom *room = g_hash_table_lookup (sig->rooms, room_id);
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+
+  if (room == NULL)
+    return;
+  hz_live_room_stop_recording (room, "recording_error");
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, "recording");
+  json_builder_set_member_name (b, "state");
+  json_builder_add_string_value (b, "failed");
+  json_builder_set_member_name (b, "message");
+  json_builder_add_string_value (b, error->message);
+  json_builder_end_object (b);
+  hz_live_room_broadcast (room, NULL, json_builder_get_root (b));
+}
+
+gboolean
+hz_signal_recording_action (HzSignal *sig, const char *room_id, gboolean start, const char *actor,
+                            GError **error)
+{
+  HzLiveRoom *room = g_hash_table_lookup (sig->rooms, room_id);
+
+  if (room == NULL) {
+    g_set_error (error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_ROOM_NOT_OPEN,
+                 "room %s has nobody in it: recording starts when it is live", room_id);
+    return FALSE;
+  }
+  if (!start) {
+    hz_live_room_stop_recording (room, actor);
+    return TRUE;
+  }
+  if (!hz_live_room_start_recording (room, actor, error)) {
+    if ((*error)->domain != HZ_SIGNAL_ERROR) {
+      (*error)->domain = HZ_SIGNAL_ERROR;
+      (*error)->code = HZ_SIGNAL_ERROR_INTERNAL;
+    }
+    return FALSE;
+  }
+  return TRUE;
+}
+
+gboolean
+hz_signal_is_recording (HzSignal *sig, const char *room_id)
+{
+  HzLiveRoom *room = g_hash_table_lookup (sig->rooms, room_id);
+
+  return room != NULL && room->recording != NULL;
+}
+
 /* ---- lifecycle ---- */
 
 static void
@@ -333,6 +402,9 @@ hz_signal_new (const HzSignalConfig *config)
   sig->env.media_events_data = sig;
   sig->env.new_endpoint_id = new_endpoint_id;
   sig->env.forget_endpoint = forget_endpoint;
+  sig->env.data_dir = config->data_dir;
+  sig->env.recording_done = recording_done;
+  sig->env.recording_failed = recording_failed;
   sig->env.data = sig;
   sig->rooms = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                       (GDestroyNotify) hz_live_room_free);

@@ -13,6 +13,7 @@
 
 #include "hz-http.h"
 #include "hz-media-room.h"
+#include "hz-recording.h"
 #include "hz-room-store.h"
 
 G_BEGIN_DECLS
@@ -53,6 +54,10 @@ typedef struct {
   const char *stun_server;   /* "host:port" or NULL */
   const char *turn_server;   /* "turn:host:port?transport=udp" style URL or host:port, or NULL */
   const char *turn_user, *turn_password;
+  const char *data_dir;      /* recordings are written under it */
+  /* A recording's files are final (catalog them); @info is the callee's. */
+  void (*recording_done) (const char *room_id, HzRecordingInfo *info, const GError *error, gpointer data);
+  gpointer recording_data;
 } HzSignalConfig;
 
 typedef struct _HzSignal HzSignal;
@@ -67,6 +72,13 @@ JsonArray *hz_signal_list_members (HzSignal *sig, const char *room_id);
 void hz_signal_close_all (HzSignal *sig, const char *reason);
 /* The same for one room (cancelled by the API, ended); FALSE if not live. */
 gboolean hz_signal_close_room_by_id (HzSignal *sig, const char *room_id, const char *reason);
+
+/* Starts or stops recording a room (the API, a presenter); the room must be
+ * live to start. */
+gboolean hz_signal_recording_action (HzSignal *sig, const char *room_id, gboolean start,
+                                     const char *actor, GError **error);
+/* Whether @room_id is being recorded now. */
+gboolean hz_signal_is_recording (HzSignal *sig, const char *room_id);
 
 guint hz_signal_get_n_rooms (HzSignal *sig);
 guint hz_signal_get_n_members (HzSignal *sig);

@@ -13,11 +13,24 @@ export default defineConfig({
   base: './',
   publicDir: false,
   cacheDir: process.env.HUIZHEN_VITE_CACHE || resolve(here, 'node_modules/.vite'),
+  // The DICOM viewer (src/viewer/): the dicom-image-loader decodes in module
+  // workers that split into chunks (format 'es'), and its wasm codecs are
+  // referenced with new URL(…, import.meta.url), so they land in dist/assets
+  // and are served by our server. Pre-bundling would break those URLs in
+  // `npm run dev`, hence the exclude.
+  worker: { format: 'es' },
+  optimizeDeps: {
+    exclude: ['@cornerstonejs/dicom-image-loader'],
+    include: ['dicom-parser'],
+  },
   build: {
     outDir: 'dist',
     emptyOutDir: true,
     target: 'es2022',
     sourcemap: true,
+    // The DICOM viewer chunk (Cornerstone3D, ~4 MB) and the codec workers are
+    // loaded only when a DICOM is opened; their size is expected.
+    chunkSizeWarningLimit: 6000,
     rollupOptions: {
       input: {
         index: resolve(here, 'index.html'),

@@ -34,6 +34,7 @@ hz_proc_start (const char *data_dir, const char *const *env_extra)
   HzProc *p = g_new0 (HzProc, 1);
   g_autofree char *log = NULL;
   g_autofree char *pmin = NULL, *pmax = NULL;
+  g_autofree char *web = NULL, *index = NULL;
   gint64 end;
 
   g_assert_nonnull (bin);
@@ -51,6 +52,13 @@ hz_proc_start (const char *data_dir, const char *const *env_extra)
   pmax = g_strdup_printf ("%u", p->port_max);
   log = g_build_filename (p->data_dir, "stdout.txt", NULL);
   g_remove (log);
+  /* a web root of our own next to the secrets: a traversal out of it would
+   * land on data_dir/secrets and data_dir/huizhen.db */
+  web = g_build_filename (p->data_dir, "web", NULL);
+  index = g_build_filename (web, "index.html", NULL);
+  g_mkdir_with_parents (web, 0700);
+  g_assert_true (g_file_set_contents (index, "<!doctype html><title>hostile</title>", -1, NULL));
+  g_subprocess_launcher_setenv (l, "HUIZHEN_WEB_ROOT", web, TRUE);
   g_subprocess_launcher_setenv (l, "HUIZHEN_HTTP_LISTEN", "127.0.0.1:0", TRUE);
   g_subprocess_launcher_setenv (l, "HUIZHEN_STORAGE_DATA_DIR", p->data_dir, TRUE);
   g_subprocess_launcher_setenv (l, "HUIZHEN_AUTH_ADMIN_KEY", HZ_TEST_ADMIN_KEY, TRUE);

@@ -222,9 +222,10 @@ test_sdp_1000_mlines (void)
     g_string_append_printf (sdp, " %u", i);
   g_string_append (sdp, "\r\n");
   for (guint i = 0; i < 1000; i++)
-    g_string_append_printf (sdp, "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\na=mid:%u\r\n"
-                            "a=sendonly\r\na=rtcp-mux\r\na=rtpmap:111 opus/48000/2\r\na=ssrc:%u cname:x\r\n", i, i + 1);
+    g_string_append_printf (sdp, "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:%u\r\na=rtcp-mux\r\n"
+                            "a=rtpmap:111 opus/48000/2\r\n", i);
   g_test_message ("offer of %" G_GSIZE_FORMAT " bytes", sdp->len);
+  g_assert_cmpuint (sdp->len, <, 128 * 1024); /* under the field limit: the SDP parser must refuse it */
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "type");
   json_builder_add_string_value (b, "publish");
@@ -240,6 +241,7 @@ test_sdp_1000_mlines (void)
   g_assert_nonnull (err);
   g_test_message ("1000 m-lines: %s: %s", json_object_get_string_member (err, "code"),
                   json_object_get_string_member (err, "message"));
+  g_assert_nonnull (strstr (json_object_get_string_member (err, "message"), "m-line"));
   g_assert_false (hz_test_client_is_closed (c));
   hz_test_client_send (c, "{\"type\":\"chat\",\"text\":\"after\"}");
   chat = hz_test_client_wait (c, "chat", 5000);
@@ -293,30 +295,41 @@ test_rtp_flood (void)
   g_autoptr(JsonObject) jb = hz_test_client_join (b, tb);
   g_autoptr(GSocket) s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM, G_SOCKET_PROTOCOL_UDP, NULL);
   RtpCount count = { 0 };
-  guint8 rtp[200] = { 0x80, 96 };
+  guint8 rtp[200 + 160] = { 0x80, 111 }; /* RTP v2, Opus */
+  g_autoptr(JsonObject) published = NULL;
   guint before;
 
   g_assert_true (hz_test_client_publish (a, 1111, 2222));
-  g_assert_cmpuint (hz_test_client_subscribe (b, 10000), >=, 1);
-  g_assert_true (hz_test_client_wait_connected (a, TRUE, FALSE, 15000));
-  g_assert_true (hz_test_client_wait_connected (b, FALSE, TRUE, 15000));
+  published = hz_test_client_wait (b, "track_published", 5000);
+  g_assert_nonnull (published);
+  g_assert_cmpuint (hz_test_client_subscribe (b, 5000), >=, 1);
+  hz_test_client_pump (b, 100);
+  if (hz_test_client_get_offered_ssrcs (b)->len < 2)
+    g_assert_cmpuint (hz_test_client_subscribe (b, 5000), ==, 2);
+  for (gint64 end = g_get_monotonic_time () + 15 * G_USEC_PER_SEC; g_get_monotonic_time () < end;)
+    if (hz_test_client_wait_connected (a, TRUE, FALSE, 10) && hz_test_client_wait_connected (b, FALSE, TRUE, 10))
+      break;
+  g_assert_true (hz_test_client_wait_connected (a, TRUE, FALSE, 1));
+  g_assert_true (hz_test_client_wait_connected (b, FALSE, TRUE, 1));
+  hz_test_client_pump (a, 50);
+  hz_test_client_pump (b, 300);
   hz_test_client_set_rtp_handler (b, count_rtp, &count);
 
   for (guint round = 0; round < 30; round++) {
     spray_media_ports (p, s, 2000);
-    /* a's real video keeps flowing */
+    /* a's real audio keeps flowing */
     for (guint k = 0; k < 5; k++) {
       guint16 seq = round * 5 + k;
-      guint32 ts = seq * 3000, ssrc = 2222;
+      guint32 ts = seq * 960, ssrc = 1111;
       rtp[2] = seq >> 8; rtp[3] = seq & 0xff;
       rtp[4] = ts >> 24; rtp[5] = ts >> 16; rtp[6] = ts >> 8; rtp[7] = ts;
       rtp[8] = ssrc >> 24; rtp[9] = ssrc >> 16; rtp[10] = ssrc >> 8; rtp[11] = ssrc;
-      rtp[12] = 0x10; /* VP8 descriptor: start of partition */
-      hz_peer_send_rtp (hz_test_client_get_publisher (a), rtp, sizeof rtp, sizeof rtp);
+      hz_peer_send_rtp (hz_test_client_get_publisher (a), rtp, 200, sizeof rtp);
     }
     hz_test_client_pump (a, 10);
     hz_test_client_pump (b, 20);
   }
+  hz_test_client_pump (b, 500);
   before = count.rtp;
   g_test_message ("60,000 hostile datagrams; subscriber received %u of 150 forwarded packets", before);
   g_assert_cmpuint (count.rtp, >, 75);
@@ -347,6 +360,9 @@ test_path_traversal (void)
     "//etc/passwd",
     "/./.././../etc/passwd",
     "/index.html/../../../../etc/passwd",
+    "/index.html/../../secrets/admin_key",
+    "/..%2fsecrets%2fadmin_key",
+    "/%2e%2e%2fhuizhen.db",
     "/secrets/admin_key",
     "/../secrets/admin_key",
     "/%2e%2e/secrets/token_secret",
@@ -360,7 +376,7 @@ test_path_traversal (void)
     "/api/v1/rooms/x/documents/..%2f..%2f..%2fsecrets%2fadmin_key",
     "/api/v1/consults/..%2f..%2fetc%2fpasswd",
   };
-  g_autofree char *secret_path = g_build_filename (p->data_dir, "secrets", NULL);
+  g_autofree char *index = NULL;
 
   for (guint i = 0; i < G_N_ELEMENTS (paths); i++) {
     g_autofree char *body = NULL;

@@ -65,7 +65,16 @@ function removeStaleNamespaces() {
       alive = false;
     }
     if (!alive) {
-      console.log(`# removing stale namespace ${m[1]}`);
+      // The server and Chromium that run left behind in it go first, by pid.
+      const pids = (run('ip', ['netns', 'pids', m[1]], { ok: true, quiet: true }).stdout || '').split(/\s+/).filter(Boolean);
+      for (const pid of pids) {
+        try {
+          process.kill(Number(pid), 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }
+      console.log(`# removing stale namespace ${m[1]} (killed ${pids.length} processes left in it)`);
       run('ip', ['netns', 'del', m[1]], { ok: true });
     }
   }
@@ -326,7 +335,10 @@ try {
   const layerEvents = await sub.evaluate(() => window.HzTest.layers);
   console.log(`# server layer events: ${JSON.stringify(layerEvents.map((l) => ({ t: l.t - first.t, layer: l.layer })))}`);
 
-  checks.ok(lastWidth > 0 && lastWidth <= halfWidth, `while capped the subscriber ends on a low layer (${lastWidth} <= ${halfWidth} wide)`);
+  // frameWidth keeps its last value when video stops: the last window must still decode.
+  const lastWindowDecoded = d(mainVideo(impaired.find((x) => x.rel >= IMPAIRED_S - WINDOW_S - 0.5) || first), v1, 'framesDecoded');
+  checks.ok(lastWidth > 0 && lastWidth <= halfWidth && lastWindowDecoded > 0,
+    `while capped the subscriber ends on a low layer (${lastWidth} <= ${halfWidth} wide, ${lastWindowDecoded} frames decoded in the last ${WINDOW_S} s)`);
   checks.ok(windows.length === IMPAIRED_S / WINDOW_S && windows.every((n) => n > 0),
     `video keeps decoding: frames decoded in every ${WINDOW_S} s window (${windows.join(', ')})`);
   // Chromium counts packetsLost on the wire: with RED, recovery happens in the

@@ -20,6 +20,7 @@ import {
   openLocalMedia, wireDeviceCheck, renderMediaButtons, renderMediaMessage, toggle, setMuted, renderDeviceTexts, hasTrack,
 } from './localmedia.js';
 import { QualityMonitor, SpeakerPicker } from './stats.js';
+import { Viewer } from '../viewer/viewer.js';
 
 const RECONNECT_DELAYS_MS = [500, 1000, 2000, 4000, 8000, 10000];
 const RECONNECT_MAX_ATTEMPTS = 30;
@@ -132,6 +133,7 @@ function onJoined(msg) {
   if (page.audioOnly) requestVideo(false);
   if (page.handRaised) page.session.send({ type: 'raise_hand', raised: true }, (err) => refusedNotice('raise_hand', err));
   if (page.room && page.room.recording) setRecording(true);
+  viewer.onJoined(msg);
   monitor.start();
   if (reconnected) notice('status.reconnected', {}, 'ok');
 }
@@ -142,6 +144,7 @@ function setRecording(on) {
 }
 
 function onMessage(msg) {
+  if (viewer.onMessage(msg)) return;
   switch (msg.type) {
     case 'participant_joined':
       if (msg.participant && msg.participant.id !== undefined && msg.participant.id !== null) {
@@ -446,6 +449,23 @@ const monitor = new QualityMonitor({
   },
 });
 
+// ---- the shared viewer (src/viewer/) -----------------------------------------
+
+const viewer = new Viewer({
+  session: () => page.session,
+  token: () => page.token,
+  roomId: () => (page.room && page.room.id !== undefined && page.room.id !== null ? String(page.room.id) : page.claims && page.claims.room),
+  myId,
+  participants: () => page.participants,
+  canModerate: () => page.canModerate,
+  canShare: () => Boolean(page.claims && canPublish(page.claims.role)),
+  onOpenChange: (open) => {
+    page.viewerOpen = open;
+    document.querySelector('.stage-area').classList.toggle('viewing', open);
+    layout();
+  },
+});
+
 // ---- start ----------------------------------------------------------------
 
 function onLanguage() {
@@ -460,12 +480,14 @@ function onLanguage() {
   renderChat();
   renderPeople();
   renderStatePill();
+  viewer.render();
   $('hand-btn').textContent = t(page.handRaised ? 'call.lower_hand' : 'call.raise_hand');
   $('join-btn').textContent = t(hz.state === 'connecting' ? 'prejoin.joining' : $('join-btn').dataset.i18n);
 }
 
 async function start() {
   initLanguage();
+  viewer.mount(document.querySelector('.stage-area'), document.querySelector('#controls .buttons'), $('leave-btn'));
   applyTranslations(document);
   $('lang-select').value = getLanguage();
   $('lang-select').addEventListener('change', (e) => setLanguage(e.target.value));

@@ -38,6 +38,7 @@ export const page = {
   speaker: null, // id on the stage because they speak
   serverSpeakerAt: 0, // when the server last named the active speaker
   pinned: null, // a participant the user put on the stage
+  viewerOpen: false, // the shared viewer (src/viewer/) has the stage; every tile goes to the strip
   mediaMessage: null, // { key, params, kind }
   banner: null, // { key, params }
   tokenProblem: null,

@@ -135,7 +135,7 @@ export function stageChoice() {
 }
 
 export function layout() {
-  const stageId = stageChoice();
+  const stageId = page.viewerOpen ? null : stageChoice(); // the shared viewer takes the stage
   const stage = $('stage');
   const strip = $('strip');
   for (const [id, tile] of page.tiles) {
