@@ -85,6 +85,18 @@ static const HzConfigKey hz_config_keys[] = {
     "recordings of consult rooms are kept this many years, then removed, 1..100" },
   { "recording", "retention_years_teaching", HZ_KEY_UINT, F (recording_retention_years_teaching), "3",
     "recordings of teaching rooms are kept this many years, then removed, 1..100" },
+  { "documents", "max_upload_mb", HZ_KEY_UINT, F (documents_max_upload_mb), "2048",
+    "largest upload of shared documents (all files of one request) in MiB, 1..65536" },
+  { "documents", "max_files", HZ_KEY_UINT, F (documents_max_files), "1000",
+    "most files in one upload or PACS pull, 1..100000" },
+  { "pacs", "url", HZ_KEY_STRING, F (pacs_url), NULL,
+    "DICOMweb root of the consortium PACS, e.g. http://pacs.example:8042/dicom-web; unset: no PACS" },
+  { "pacs", "username", HZ_KEY_STRING, F (pacs_username), NULL,
+    "HTTP basic auth user of the PACS" },
+  { "pacs", "password", HZ_KEY_STRING, F (pacs_password), NULL,
+    "HTTP basic auth password of the PACS" },
+  { "pacs", "timeout_s", HZ_KEY_UINT, F (pacs_timeout_s), "60",
+    "seconds per PACS request, 1..3600" },
   { "cluster", "redis_url", HZ_KEY_STRING, F (redis_url), NULL,
     "redis://host:port/db shared by the nodes of a cluster; unset: a single node" },
   { "cluster", "node_id", HZ_KEY_STRING, F (node_id), NULL,
@@ -245,7 +257,7 @@ hz_config_apply_environ (HzConfig *self, const char * const *envp, GError **erro
   return TRUE;
 }
 
-static gboolean
+gboolean
 hz_host_is_loopback (const char *host)
 {
   g_autoptr(GInetAddress) addr = g_inet_address_new_from_string (host);
@@ -400,6 +412,9 @@ hz_config_validate_records (HzConfig *self, GError **error)
     { "[audit] retention_days", self->audit_retention_days, 183, 36500 },
     { "[recording] retention_years_consult", self->recording_retention_years_consult, 1, 100 },
     { "[recording] retention_years_teaching", self->recording_retention_years_teaching, 1, 100 },
+    { "[documents] max_upload_mb", self->documents_max_upload_mb, 1, 65536 },
+    { "[documents] max_files", self->documents_max_files, 1, 100000 },
+    { "[pacs] timeout_s", self->pacs_timeout_s, 1, 3600 },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (checks); i++) {

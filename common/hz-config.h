@@ -56,6 +56,14 @@ typedef struct {
   /* [recording] */
   guint     recording_retention_years_consult;  /* 1..100, default 3 */
   guint     recording_retention_years_teaching; /* 1..100, default 3 */
+  /* [documents] */
+  guint     documents_max_upload_mb;    /* one upload request, 1..65536, default 2048 */
+  guint     documents_max_files;        /* files in one request, 1..100000, default 1000 */
+  /* [pacs] */
+  char     *pacs_url;                   /* DICOMweb root; unset: no PACS */
+  char     *pacs_username;
+  char     *pacs_password;
+  guint     pacs_timeout_s;             /* 1..3600, default 60 */
   /* [cluster] */
   char     *redis_url;
   char     *node_id;
@@ -73,6 +81,7 @@ gboolean  hz_config_ensure_secrets    (HzConfig *self,
                                        GError  **error);
 gboolean  hz_config_tls_enabled       (const HzConfig *self);
 void      hz_config_free              (HzConfig *self);
+gboolean  hz_host_is_loopback         (const char *host);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HzConfig, hz_config_free)
 

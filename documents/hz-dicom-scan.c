@@ -52,13 +52,28 @@ hz_scan_fail (GError **error, gsize off, const char *what)
   return FALSE;
 }
 
-/* VRs whose explicit header is VR, 2 reserved bytes and a 32-bit length */
+/* Whether an explicit VR header is VR, 2 reserved bytes and a 32-bit
+ * length. Only the VRs with a 16-bit length are listed: like DCMTK, an
+ * unknown VR is read with a 32-bit length, so the scan and DCMTK agree on
+ * where every element ends. */
 static gboolean
 hz_scan_long_vr (const guint8 *vr)
 {
-  static const char *const longs[] = { "OB", "OD", "OF", "OL", "OV", "OW", "SQ", "UC", "UR", "UT", "UN", "SV", "UV" };
-  for (guint i = 0; i < G_N_ELEMENTS (longs); i++) {
-    if (vr[0] == longs[i][0] && vr[1] == longs[i][1])
+  static const char *const shorts[] = { "AE", "AS", "AT", "CS", "DA", "DS", "DT", "FL", "FD", "IS", "LO",
+                                        "LT", "PN", "SH", "SL", "SS", "ST", "TM", "UI", "UL", "US" };
+  for (guint i = 0; i < G_N_ELEMENTS (shorts); i++) {
+    if (vr[0] == shorts[i][0] && vr[1] == shorts[i][1])
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+hz_scan_known_vr (const guint8 *vr)
+{
+  static const char known[] = "AEASATCSDADSDTFLFDISLOLTOBODOFOLOVOWPNSHSLSQSSSTSVTMUCUIULUNURUSUTUV";
+  for (gsize i = 0; i + 1 < sizeof (known); i += 2) {
+    if (vr[0] == known[i] && vr[1] == known[i + 1])
       return TRUE;
   }
   return FALSE;
@@ -216,6 +231,11 @@ hz_dicom_scan (const guint8 *data, gsize len, char **transfer_syntax, GError **e
     gsize at = off;
     guint16 elem = hz_scan_u16 (&meta, at + 2);
     guint32 vlen;
+    /* DCMTK takes a meta header whose VRs it does not know for implicit
+     * VR, and reads odd VRs with other lengths: refuse anything but a
+     * standard VR here, so both always agree on where an element ends */
+    if (!hz_scan_known_vr (data + at + 4))
+      return hz_scan_fail (error, at, "invalid value representation in the meta header");
     if (hz_scan_long_vr (data + at + 4)) {
       if (len - at < 12)
         return hz_scan_fail (error, at, "truncated meta header");
@@ -227,8 +247,7 @@ hz_dicom_scan (const guint8 *data, gsize len, char **transfer_syntax, GError **e
     }
     if (vlen > len - off)
       return hz_scan_fail (error, at, "meta element length past the end of the file");
-    if (elem == 0x0010) {
-      g_free (ts);
+    if (elem == 0x0010 && ts == NULL) { /* DCMTK keeps the first of duplicates */
       ts = g_strndup ((const char *) data + off, vlen);
       g_strchomp (ts); /* padded with a NUL or a space to an even length */
       while (ts[0] != '\0' && ts[strlen (ts) - 1] == '\0')

@@ -19,8 +19,12 @@
 #include <mutex>
 #include <new>
 
-/* A decoded image larger than this is not transcoded (refused instead). */
+/* A decoded image larger than this is not transcoded (refused instead),
+ * nor one larger than HZ_DICOM_MAX_RATIO times its file (with a floor):
+ * a small file must not make DCMTK allocate a gigabyte. */
 #define HZ_DICOM_MAX_DECODED (1024ull * 1024 * 1024)
+#define HZ_DICOM_MAX_RATIO 256ull
+#define HZ_DICOM_DECODED_FLOOR (16ull * 1024 * 1024)
 
 namespace {
 
@@ -290,15 +294,17 @@ plan_for (E_TransferSyntax xfer)
 }
 
 bool
-transcode (DcmDataset *ds, const HzDicomInfo *info, GError **error)
+transcode (DcmDataset *ds, const HzDicomInfo *info, guint64 input_len, GError **error)
 {
   E_TransferSyntax xfer = ds->getOriginalXfer ();
   guint64 size = (guint64) info->rows * info->columns * info->frames * info->samples_per_pixel *
                  ((info->bits_allocated + 7) / 8);
+  guint64 limit = MIN (HZ_DICOM_MAX_DECODED, MAX (HZ_DICOM_DECODED_FLOOR, input_len * HZ_DICOM_MAX_RATIO));
 
-  if (size > HZ_DICOM_MAX_DECODED) {
+  if (size > limit) {
     g_set_error (error, HZ_DICOM_ERROR, HZ_DICOM_ERROR_UNSUPPORTED,
-                 "%s images larger than 1 GiB decoded are not transcoded", DcmXfer (xfer).getXferName ());
+                 "%s pixel data would decode to %" G_GUINT64_FORMAT " bytes, more than is plausible "
+                 "for this file or allowed (1 GiB); not transcoded", DcmXfer (xfer).getXferName (), size);
     return false;
   }
   if (ds->chooseRepresentation (EXS_LittleEndianExplicit, NULL).bad () ||
@@ -313,7 +319,7 @@ transcode (DcmDataset *ds, const HzDicomInfo *info, GError **error)
 /* Loads into ff (from a file or a buffer), checks and applies opts.
  * *changed says whether the dataset differs from the input. */
 HzDicomInfo *
-process (DcmFileFormat &ff, const HzDicomOptions *opts, bool *changed, GError **error)
+process (DcmFileFormat &ff, const HzDicomOptions *opts, guint64 input_len, bool *changed, GError **error)
 {
   DcmDataset *ds = ff.getDataset ();
   g_autoptr(HzDicomInfo) info = describe (ds, error);
@@ -331,7 +337,7 @@ process (DcmFileFormat &ff, const HzDicomOptions *opts, bool *changed, GError **
     return NULL;
   }
   if (plan == Plan::DECODE && info->frames > 0) {
-    if (!transcode (ds, info, error))
+    if (!transcode (ds, info, input_len, error))
       return NULL;
     *changed = true;
   }
@@ -392,7 +398,7 @@ hz_dicom_process_file (const char *in_path, const char *out_path, const HzDicomO
       set_dcmtk_error (error, "DCMTK could not read it", c);
       return NULL;
     }
-    info = process (ff, opts, &changed, error);
+    info = process (ff, opts, g_mapped_file_get_length (map), &changed, error);
     if (info == NULL || !changed)
       return info;
     c = ff.saveFile (OFFilename (out_path), info->transcoded ? EXS_LittleEndianExplicit : EXS_Unknown,
@@ -436,7 +442,7 @@ hz_dicom_inspect_buffer (const guint8 *data, gsize len, const HzDicomOptions *op
       set_dcmtk_error (error, "DCMTK could not read it", c);
       return NULL;
     }
-    return process (ff, opts, &changed, error);
+    return process (ff, opts, len, &changed, error);
   } catch (const std::bad_alloc &) {
     g_set_error_literal (error, HZ_DICOM_ERROR, HZ_DICOM_ERROR_MALFORMED, "not a valid DICOM file: out of memory");
   } catch (const std::exception &e) {

@@ -3,6 +3,8 @@
  * active speaker). */
 #include "hz-router-private.h"
 
+#include <string.h>
+
 #include "hz-rtcp.h"
 #include "hz-rtp.h"
 
@@ -22,6 +24,8 @@ forward_sr (HzRouter *self, const HzRtcpHeader *hdr)
   ref = g_hash_table_lookup (self->in_by_ssrc, GUINT_TO_POINTER (sr.ssrc));
   if (ref == NULL || ref->rtx)
     return;
+  if (ref->in->layers[ref->layer].recv != NULL)
+    hz_recv_stats_on_sr (ref->in->layers[ref->layer].recv, sr.ntp, router_now (self));
   for (guint i = 0; i < ref->in->outs->len; i++) {
     TrackOut *out = g_ptr_array_index (ref->in->outs, i);
     HzRtcpSr mine = { 0 };
@@ -143,10 +147,23 @@ hz_router_handle_subscriber_rtcp (HzRouter *self, PeerState *sp, const guint8 *b
   HzRtcpHeader hdr;
   HzRtcpFb fb;
   HzRtcpRemb remb;
+  HzRtcpRr rr;
   gint64 now = router_now (self);
 
   hz_rtcp_iter_init (&iter, buf, len);
   while (hz_rtcp_iter_next (&iter, &hdr)) {
+    if (hdr.pt == HZ_RTCP_PT_RR && hz_rtcp_parse_rr (&hdr, &rr)) {
+      /* The subscriber's loss, folded into the publisher's reports for
+       * audio so its Opus encoder turns in-band FEC on. */
+      for (guint i = 0; i < rr.n_blocks; i++) {
+        TrackOut *o = g_hash_table_lookup (self->out_by_ssrc, GUINT_TO_POINTER (rr.blocks[i].ssrc));
+        if (o != NULL && o->sp == sp) {
+          o->fraction_lost = rr.blocks[i].fraction_lost;
+          o->fraction_lost_us = now;
+        }
+      }
+      continue;
+    }
     if ((hdr.pt != HZ_RTCP_PT_PSFB && hdr.pt != HZ_RTCP_PT_RTPFB) || !hz_rtcp_parse_fb (&hdr, &fb))
       continue;
     if (fb.pt == HZ_RTCP_PT_RTPFB && fb.fmt == HZ_RTCP_RTPFB_NACK) {
@@ -192,7 +209,28 @@ hz_router_choose_layer (HzRouter *self, TrackOut *out, gint64 now)
     for (guint i = 0; i < in->n_layers; i++)
       input.layer_active[i] = TRUE;
   input.max_layer = MIN (out->max_layer, (gint) in->n_layers - 1);
+  /* Pause only when the estimate is far below the lowest layer: one
+   * overuse signal cuts the estimate to 0.85 of what got through, which is
+   * just under the layer being sent. */
+  if (input.layer_bps[0] != 0 && input.estimate_bps * 2 >= input.layer_bps[0] + input.audio_bps)
+    input.layer_bps[0] = 0;
   layer = hz_layer_select_update (out->select, &input, now);
+  /* A higher layer is wanted but the estimate cannot show it fits without
+   * more traffic than we send: probe with padding up to what the highest
+   * wanted layer needs (see tick_probe). */
+  if (layer >= 0 && layer < input.max_layer && out->info.rtx_ssrc != 0) {
+    gint top = input.max_layer;
+
+    while (top > layer && (!input.layer_active[top] || in->layers[top].bps == 0))
+      top--;
+    if (top > layer) {
+      guint64 need = (in->layers[top].bps * 6 / 5 + input.audio_bps) * shares;
+      if (need > out->sp->probe_want_bps) {
+        out->sp->probe_want_bps = need;
+        out->sp->probe_out = out;
+      }
+    }
+  }
   if (layer == out->target)
     return;
   out->target = layer;
@@ -204,6 +242,35 @@ hz_router_choose_layer (HzRouter *self, TrackOut *out, gint64 now)
     return;
   }
   hz_router_request_layer_keyframe (self, in, (guint) layer);
+}
+
+/* A receiver report per publisher track every second, from the server's own
+ * reception (RFC 3550 A.3, A.8), so the publisher's encoder adapts. */
+static void
+send_rr (HzRouter *self, TrackIn *in, gint64 now)
+{
+  HzRtcpRr rr = { .ssrc = self->ssrc };
+  guint8 buf[256 + HZ_SRTP_MAX_TRAILER];
+  gsize n;
+
+  if (now - in->last_rr_us < G_USEC_PER_SEC || hz_peer_get_state (in->publisher) != HZ_PEER_STATE_CONNECTED)
+    return;
+  in->last_rr_us = now;
+  for (guint l = 0; l < in->n_layers; l++) {
+    HzRtcpReportBlock *b = &rr.blocks[rr.n_blocks];
+
+    if (in->layers[l].recv == NULL || !hz_recv_stats_fill_block (in->layers[l].recv, now, b))
+      continue;
+    if (in->info.kind == HZ_MEDIA_AUDIO)
+      for (guint i = 0; i < in->outs->len; i++) {
+        TrackOut *o = g_ptr_array_index (in->outs, i);
+        if (now - o->fraction_lost_us < 10 * G_USEC_PER_SEC)
+          b->fraction_lost = MAX (b->fraction_lost, o->fraction_lost);
+      }
+    rr.n_blocks++;
+  }
+  if (rr.n_blocks > 0 && (n = hz_rtcp_build_rr (buf, sizeof buf - HZ_SRTP_MAX_TRAILER, &rr)) > 0)
+    hz_peer_send_rtcp (in->publisher, buf, n, sizeof buf);
 }
 
 static void
@@ -230,6 +297,7 @@ tick_track (HzRouter *self, TrackIn *in, gint64 now)
   }
   for (guint i = 0; i < in->outs->len; i++)
     hz_router_choose_layer (self, g_ptr_array_index (in->outs, i), now);
+  send_rr (self, in, now);
 }
 
 static void
@@ -250,6 +318,90 @@ tick_twcc_feedback (HzRouter *self, PeerState *pp, gint64 now)
   }
 }
 
+#define PROBE_WINDOW_US (2000 * G_TIME_SPAN_MILLISECOND)
+#define PROBE_EVERY_US (4 * G_USEC_PER_SEC)
+#define PROBE_PADDING 240 /* bytes of RTP padding per packet (at most 255) */
+
+/* One padding-only RTX packet carrying a transport-wide sequence number, so
+ * the subscriber's feedback shows whether the link takes more. */
+static gboolean
+send_padding (HzRouter *self, PeerState *sp, TrackOut *out, gint64 now)
+{
+  guint8 *p = self->scratch;
+  gsize len = 12 + 8 + PROBE_PADDING;
+
+  memset (p, 0, len);
+  p[0] = 0x80 | 0x20 | 0x10; /* V=2, P, X */
+  p[1] = out->info.rtx_pt;
+  hz_rtp_set_seq (p, out->rtx_seq++);
+  hz_rtp_set_ts (p, (guint32) (now / 1000 * 90));
+  hz_rtp_set_ssrc (p, out->info.rtx_ssrc);
+  p[12] = 0xBE; /* one-byte header extensions, one word */
+  p[13] = 0xDE;
+  p[14] = 0x00;
+  p[15] = 0x01;
+  p[16] = (HZ_ROUTER_SUB_TWCC_EXT_ID << 4) | 1; /* transport-wide-cc, 2 bytes */
+  p[17] = sp->twcc_seq >> 8;
+  p[18] = sp->twcc_seq & 0xff;
+  p[len - 1] = PROBE_PADDING;
+  if (!hz_peer_send_rtp (sp->peer, p, len, HZ_ROUTER_SCRATCH_SIZE))
+    return FALSE;
+  hz_twcc_send_register (sp->twcc_tx, sp->twcc_seq++, len, now);
+  return TRUE;
+}
+
+/* Ends a probe window: if what got through came close to the target, the
+ * estimate takes it at once. */
+static void
+probe_finish (PeerState *sp, gint64 now)
+{
+  HzBweStats st;
+
+  if (sp->probe_target_bps == 0 || now < sp->probe_until_us)
+    return;
+  hz_bwe_get_stats (sp->bwe, &st);
+  if (st.acked_bps * 10 >= sp->probe_target_bps * 8)
+    hz_bwe_on_probe_result (sp->bwe, st.acked_bps, now);
+  sp->probe_target_bps = 0;
+}
+
+/* Bytes of padding to send this tick: while a probe window is open, the gap
+ * between what gets through now and what the wanted layer needs. */
+static gsize
+probe_budget (PeerState *sp, gint64 now)
+{
+  HzBweStats st;
+  guint64 have;
+
+  if (sp->bwe == NULL || hz_peer_get_state (sp->peer) != HZ_PEER_STATE_CONNECTED)
+    return 0;
+  probe_finish (sp, now);
+  hz_bwe_get_stats (sp->bwe, &st);
+  if (sp->probe_target_bps == 0) {
+    if (sp->probe_out == NULL || sp->probe_want_bps <= st.target_bps || now < sp->probe_next_us)
+      return 0;
+    sp->probe_target_bps = sp->probe_want_bps;
+    sp->probe_until_us = now + PROBE_WINDOW_US;
+    sp->probe_next_us = now + PROBE_EVERY_US;
+  }
+  if (sp->probe_out == NULL)
+    return 0;
+  have = st.acked_bps > 0 ? st.acked_bps : st.target_bps;
+  return sp->probe_target_bps > have ? (gsize) ((sp->probe_target_bps - have) / 8 / 50) : 0;
+}
+
+static void
+tick_probe (HzRouter *self, PeerState *sp, gint64 now)
+{
+  gsize packets = probe_budget (sp, now) / (PROBE_PADDING + 20);
+
+  for (gsize i = 0; i < MIN (packets, 64); i++)
+    if (!send_padding (self, sp, sp->probe_out, now))
+      break;
+  sp->probe_want_bps = 0; /* the layer choice asks again next tick */
+  sp->probe_out = NULL;
+}
+
 void
 hz_router_tick (HzRouter *self)
 {
@@ -262,8 +414,10 @@ hz_router_tick (HzRouter *self)
   while (g_hash_table_iter_next (&iter, NULL, &value))
     tick_track (self, value, now);
   g_hash_table_iter_init (&iter, self->peers);
-  while (g_hash_table_iter_next (&iter, NULL, &value))
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
     tick_twcc_feedback (self, value, now);
+    tick_probe (self, value, now);
+  }
   if (now - self->last_speaker_us >= SPEAKER_INTERVAL_US) {
     self->last_speaker_us = now;
     if (hz_active_speaker_update (self->speaker, now, &speaker) && self->events.active_speaker != NULL)

@@ -7,6 +7,7 @@
 #include "hz-layer-select.h"
 #include "hz-nack-generator.h"
 #include "hz-packet-cache.h"
+#include "hz-recv-stats.h"
 #include "hz-router.h"
 #include "hz-seq-rewriter.h"
 #include "hz-twcc.h"
@@ -23,6 +24,7 @@ typedef struct {
   guint32 ssrc, rtx_ssrc;
   HzPacketCache *cache;    /* video only */
   HzNackGenerator *nack;   /* video only */
+  HzRecvStats *recv;       /* for the receiver reports the publisher gets */
   gint64 last_pli_us;
   gboolean pli_pending;
   gint64 last_packet_us;
@@ -50,6 +52,8 @@ typedef struct {
   gint max_layer;
   guint16 rtx_seq;
   guint32 packets, octets;
+  guint8 fraction_lost;    /* the subscriber's last report for this track */
+  gint64 fraction_lost_us;
 } TrackOut;
 
 struct _TrackIn {
@@ -62,6 +66,7 @@ struct _TrackIn {
   guint8 ext_map[256];     /* publisher ext id → subscriber id (0 = blank) */
   GPtrArray *outs;         /* TrackOut*, owned */
   gboolean paused;
+  gint64 last_rr_us;
   HzRouterTap tap;
   gpointer tap_data;
 };
@@ -70,6 +75,7 @@ struct _PeerState {
   HzPeer *peer;
   /* as a publisher */
   HzTwccRecv *twcc_rx;
+  guint8 twcc_ext_id;      /* the publisher's transport-wide-cc id */
   guint32 twcc_media_ssrc;
   gint64 last_twcc_fb_us;
   /* as a subscriber */
@@ -78,6 +84,11 @@ struct _PeerState {
   guint16 twcc_seq;
   gboolean video_enabled;
   guint n_video_outs;
+  /* probing the downlink before switching a layer up (padding on RTX) */
+  guint64 probe_want_bps;   /* set by the layer choice each tick, 0 = none */
+  TrackOut *probe_out;      /* whose RTX stream carries the padding */
+  gint64 probe_until_us, probe_next_us;
+  guint64 probe_target_bps; /* of the window running, 0 = none */
 };
 
 struct _HzRouter {

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "hz-codec.h"
+#include "hz-red.h"
 #include "hz-rtcp.h"
 #include "hz-rtp.h"
 
@@ -27,6 +28,7 @@ track_in_free (TrackIn *in)
   for (guint i = 0; i < HZ_ROUTER_MAX_LAYERS; i++) {
     g_clear_pointer (&in->layers[i].cache, hz_packet_cache_free);
     g_clear_pointer (&in->layers[i].nack, hz_nack_generator_free);
+    g_clear_pointer (&in->layers[i].recv, hz_recv_stats_free);
   }
   g_ptr_array_unref (in->outs);
   g_free (in);
@@ -145,6 +147,7 @@ hz_router_add_track (HzRouter *self, HzPeer *publisher, const HzTrackInInfo *inf
     in->ext_map[info->twcc_ext_id] = HZ_ROUTER_SUB_TWCC_EXT_ID;
   if (info->twcc_ext_id != 0 && in->pp->twcc_rx == NULL) {
     in->pp->twcc_rx = hz_twcc_recv_new ();
+    in->pp->twcc_ext_id = info->twcc_ext_id;
     in->pp->twcc_media_ssrc = info->ssrc;
   }
   g_hash_table_insert (self->tracks, GUINT_TO_POINTER (info->track_id), in);
@@ -160,6 +163,8 @@ forget_out (HzRouter *self, TrackOut *out)
 {
   if (out->in->info.kind == HZ_MEDIA_VIDEO && out->sp->n_video_outs > 0)
     out->sp->n_video_outs--;
+  if (out->sp->probe_out == out)
+    out->sp->probe_out = NULL;
   g_hash_table_remove (self->out_by_ssrc, GUINT_TO_POINTER (out->info.ssrc));
   if (out->info.rtx_ssrc != 0)
     g_hash_table_remove (self->out_by_ssrc, GUINT_TO_POINTER (out->info.rtx_ssrc));
@@ -354,6 +359,7 @@ hz_router_set_max_layer (HzRouter *self, guint32 track_id, HzPeer *subscriber, g
 
     if (out->subscriber == subscriber) {
       out->max_layer = CLAMP (max_layer, 0, HZ_ROUTER_MAX_LAYERS - 1);
+      out->sp->probe_next_us = 0; /* a new wish: probe for it at once */
       if (out->select != NULL)
         hz_router_choose_layer (self, out, router_now (self));
     }
@@ -481,16 +487,15 @@ static void
 account_incoming (HzRouter *self, TrackIn *in, guint layer, const guint8 *buf, gsize len,
                   const HzRtpView *view, gint64 now)
 {
-  guint16 twcc_seq;
   gboolean voice;
   guint8 level;
 
-  if (in->info.twcc_ext_id != 0 && in->pp->twcc_rx != NULL &&
-      hz_rtp_ext_read_twcc_seq (buf, view, in->info.twcc_ext_id, &twcc_seq))
-    hz_twcc_recv_on_packet (in->pp->twcc_rx, twcc_seq, now);
   if (in->info.audio_level_ext_id != 0 &&
       hz_rtp_ext_read_audio_level (buf, view, in->info.audio_level_ext_id, &voice, &level))
     hz_active_speaker_add_level (self->speaker, in->info.owner, level, now);
+  if (in->layers[layer].recv == NULL)
+    in->layers[layer].recv = hz_recv_stats_new (view->ssrc);
+  hz_recv_stats_update (in->layers[layer].recv, view->seq, view->ts, now, in->info.clock_rate);
   if (in->layers[layer].nack != NULL &&
       hz_nack_generator_on_packet (in->layers[layer].nack, view->seq, now) == HZ_NACK_PACKET_RESET)
     hz_router_request_layer_keyframe (self, in, layer);
@@ -536,7 +541,8 @@ forward_one (HzRouter *self, TrackIn *in, TrackOut *out, guint layer, const guin
   if (!hz_seq_rewriter_rewrite (out->rw, pkt, len, now))
     return;
   hz_rtp_set_ssrc (pkt, out->info.ssrc);
-  hz_rtp_set_pt (pkt, out->info.pt);
+  hz_rtp_set_pt (pkt, view->pt == in->info.pt || out->info.secondary_pt == 0 ? out->info.pt
+                                                                           : out->info.secondary_pt);
   if (has_twcc)
     hz_rtp_ext_write_twcc_seq (pkt, view, HZ_ROUTER_SUB_TWCC_EXT_ID, sp->twcc_seq);
   if (hz_peer_send_rtp (out->subscriber, pkt, len, HZ_ROUTER_SCRATCH_SIZE)) {
@@ -556,7 +562,7 @@ hz_router_on_rtp (HzRouter *self, HzPeer *from, guint8 *buf, gsize len)
   TrackIn *in;
   gint64 now;
   gboolean has_twcc = FALSE;
-  guint8 tmp;
+  guint16 tmp;
 
   self->stats.rtp_in++;
   if (!hz_rtp_parse (buf, len, &view) || len > HZ_ROUTER_SCRATCH_SIZE - HZ_SRTP_MAX_TRAILER) {
@@ -566,33 +572,47 @@ hz_router_on_rtp (HzRouter *self, HzPeer *from, guint8 *buf, gsize len)
   ref = g_hash_table_lookup (self->in_by_ssrc, GUINT_TO_POINTER (view.ssrc));
   if (ref == NULL)
     ref = learn_ssrc (self, from, buf, &view);
+  now = router_now (self);
+  /* Every packet the publisher numbered must show up in its TWCC feedback,
+   * dropped or not (probes, RTX, other payload types): a packet missing
+   * from the feedback reads as loss and collapses its send rate. */
+  {
+    PeerState *pp = ref != NULL ? ref->in->pp : g_hash_table_lookup (self->peers, from);
+    guint16 twcc_seq;
+
+    if (pp != NULL && pp->twcc_rx != NULL && view.extension &&
+        hz_rtp_ext_read_twcc_seq (buf, &view, pp->twcc_ext_id, &twcc_seq))
+      hz_twcc_recv_on_packet (pp->twcc_rx, twcc_seq, now);
+  }
   /* Unknown SSRCs and packets claiming another publisher's SSRC are dropped. */
   if (ref == NULL || ref->in->publisher != from) {
     self->stats.rtp_dropped++;
     return;
   }
   in = ref->in;
-  now = router_now (self);
   if (ref->rtx) {
-    if (in->pp->twcc_rx != NULL && in->info.twcc_ext_id != 0) {
-      guint16 seq;
-      if (hz_rtp_ext_read_twcc_seq (buf, &view, in->info.twcc_ext_id, &seq))
-        hz_twcc_recv_on_packet (in->pp->twcc_rx, seq, now);
-    }
     if (in->layers[ref->layer].ssrc == 0 || !unwrap_rtx (in, ref->layer, buf, &len, &view))
       return;
     self->stats.rtx_received++;
     if (in->layers[ref->layer].nack != NULL)
       hz_nack_generator_on_packet (in->layers[ref->layer].nack, view.seq, now);
   } else {
-    if (view.pt != in->info.pt) {
+    if (view.pt != in->info.pt && (in->info.secondary_pt == 0 || view.pt != in->info.secondary_pt)) {
       self->stats.rtp_dropped++;
       return;
     }
     account_incoming (self, in, ref->layer, buf, len, &view, now);
   }
-  if (in->tap != NULL && ref->layer == in->n_layers - 1)
-    in->tap (buf, len, now, in->tap_data);
+  if (in->tap != NULL && ref->layer == in->n_layers - 1) {
+    if (in->info.secondary_pt != 0 && view.pt == in->info.pt) {
+      /* RED: the recorder wants the plain Opus inside */
+      gsize n = hz_red_to_primary (buf, len, self->scratch, sizeof self->scratch);
+      if (n > 0)
+        in->tap (self->scratch, n, now, in->tap_data);
+    } else {
+      in->tap (buf, len, now, in->tap_data);
+    }
+  }
   if (in->paused) {
     self->stats.rtp_paused++;
     return;
@@ -605,7 +625,7 @@ hz_router_on_rtp (HzRouter *self, HzPeer *from, guint8 *buf, gsize len)
   if (view.extension) {
     hz_rtp_ext_rewrite_ids (buf, &view, in->ext_map);
     has_twcc = in->info.twcc_ext_id != 0 &&
-               hz_rtp_ext_read_twcc_seq (buf, &view, HZ_ROUTER_SUB_TWCC_EXT_ID, (guint16 *) &tmp);
+               hz_rtp_ext_read_twcc_seq (buf, &view, HZ_ROUTER_SUB_TWCC_EXT_ID, &tmp);
   }
   if (in->layers[ref->layer].cache != NULL)
     hz_packet_cache_put (in->layers[ref->layer].cache, buf, len, now);

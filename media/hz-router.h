@@ -43,6 +43,7 @@ typedef struct {
   guint32 rtx_ssrc;       /* 0 if none or learned */
   guint8 pt;
   guint8 rtx_pt;
+  guint8 secondary_pt;    /* RED track: the Opus pt inside (also accepted plain); 0 none */
   guint32 clock_rate;
   char mid[32];
   /* simulcast: layer i is rids[i], lowest quality first; n_rids 0 = none */
@@ -58,6 +59,7 @@ typedef struct {
 typedef struct {
   guint32 ssrc;           /* what the subscriber's SDP announced */
   guint8 pt;
+  guint8 secondary_pt;    /* the plain codec under RED, 0 none */
   guint32 rtx_ssrc;       /* 0: no RTX for this subscriber */
   guint8 rtx_pt;
 } HzTrackOutInfo;

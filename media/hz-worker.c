@@ -94,6 +94,13 @@ hz_worker_pool_get_size (HzWorkerPool *pool)
 }
 
 HzWorker *
+hz_worker_pool_get_worker (HzWorkerPool *pool, guint index)
+{
+  g_return_val_if_fail (index < pool->n, NULL);
+  return &pool->workers[index];
+}
+
+HzWorker *
 hz_worker_pool_acquire (HzWorkerPool *pool)
 {
   HzWorker *best = &pool->workers[0];

@@ -17,6 +17,7 @@ typedef struct _HzWorkerPool HzWorkerPool;
 HzWorkerPool *hz_worker_pool_new (guint n_workers, GError **error);
 void hz_worker_pool_free (HzWorkerPool *pool);
 guint hz_worker_pool_get_size (HzWorkerPool *pool);
+HzWorker *hz_worker_pool_get_worker (HzWorkerPool *pool, guint index);
 
 /* Picks the worker with the fewest rooms and counts one more room on it;
  * give it back with hz_worker_release(). */

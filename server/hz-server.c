@@ -1,7 +1,12 @@
 /* hz-server: start and stop a node in the right order. */
 #include "hz-server.h"
 
+#include "hz-api-documents.h"
+#include "hz-api-recordings.h"
 #include "hz-api-rooms.h"
+#include "hz-metrics.h"
+#include "hz-recording-catalog.h"
+#include "hz-recording-jobs.h"
 #include "hz-api.h"
 #include "hz-audit.h"
 #include "hz-consult.h"
@@ -22,6 +27,11 @@ struct _HzServer {
   HzSignal *signal;
   HzApiContext api;
   HzApiRoomsContext api_rooms;
+  HzApiRecordingsContext api_recordings;
+  HzApiDocumentsContext api_documents;
+  HzRecordingCatalog *catalog;
+  HzRecordingJobs *jobs;
+  HzMetrics *metrics;
   char *base_url;
   guint records_timer;   /* journal flush + room lifecycle, every few seconds */
   guint retention_timer; /* consult and audit retention, daily */
@@ -125,17 +135,96 @@ find_web_root (void)
   return HZ_WEB_ROOT_INSTALL;
 }
 
-/* A recording's files are final. The recordings library catalogs them. */
+/* A recording's files are final: catalog them in the library, compose the
+ * teaching video in the background, and note it in the consult record. */
 static void
 recording_done (const char *room_id, HzRecordingInfo *info, const GError *error, gpointer data)
 {
+  HzServer *self = data;
+  g_autoptr(HzRecordingInfo) owned = info;
+  g_autoptr(GError) local = NULL;
+  g_autoptr(HzRoom) room = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *id = NULL;
+  HzRecordingMeta meta = { 0 };
+
   if (info == NULL) {
     g_warning ("room %s: recording lost: %s", room_id, error != NULL ? error->message : "unknown error");
     return;
   }
-  g_message ("room %s: recording finished in %s (%" G_GINT64_FORMAT " ms, %u tracks)", room_id,
-             info->dir, info->duration_ms, info->tracks->len);
-  hz_recording_info_free (info);
+  room = hz_room_store_get (self->store, room_id, NULL);
+  if (room != NULL) {
+    meta.room_kind = hz_room_kind_to_string (room->kind);
+    meta.institution = room->host_institution;
+  }
+  id = hz_recording_catalog_add (self->catalog, &meta, info, &local);
+  if (id == NULL) {
+    g_warning ("room %s: recording in %s not catalogued: %s", room_id, info->dir, local->message);
+    return;
+  }
+  g_message ("room %s: recording %s finished (%" G_GINT64_FORMAT " ms, %u tracks)", room_id, id,
+             info->duration_ms, info->tracks->len);
+  if (!hz_recording_jobs_enqueue (self->jobs, id, &local)) {
+    g_warning ("recording %s: not composed: %s", id, local->message);
+    g_clear_error (&local);
+  }
+  if (!hz_room_store_record_recording (self->store, room_id, "huizhen", id, "stopped", now, &local))
+    g_warning ("room %s: recording not in the consult record: %s", room_id, local->message);
+}
+
+static void
+api_document_shared (const char *room_id, JsonNode *document, const char *by, gpointer data)
+{
+  HzServer *self = data;
+
+  hz_signal_document_shared (self->signal, room_id, document, by);
+}
+
+static gboolean
+api_recording_action (const char *room_id, gboolean start, const char *actor, GError **error,
+                      gpointer data)
+{
+  HzServer *self = data;
+  g_autoptr(GError) local = NULL;
+
+  if (hz_signal_recording_action (self->signal, room_id, start, actor, &local))
+    return TRUE;
+  g_set_error (error, HZ_ROOM_STORE_ERROR,
+               g_error_matches (local, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_ROOM_NOT_OPEN)
+                   ? HZ_ROOM_STORE_ERROR_INVALID_STATE
+                   : HZ_ROOM_STORE_ERROR_NOT_FOUND,
+               "%s", local->message);
+  return FALSE;
+}
+
+static double metric_rooms (gpointer data) { return hz_signal_get_n_rooms (((HzServer *) data)->signal); }
+static double metric_members (gpointer data) { return hz_signal_get_n_members (((HzServer *) data)->signal); }
+static double metric_journal (gpointer data) { return hz_room_store_journal_length (((HzServer *) data)->store); }
+static double metric_worker_cpu (gpointer data) { return hz_worker_get_cpu_time_us (data) / 1e6; }
+
+static void
+metrics_setup (HzServer *self)
+{
+  HzConfig *c = self->config;
+
+  self->metrics = hz_metrics_new ();
+  hz_metrics_set_auth (self->metrics, c->admin_key, hz_host_is_loopback (c->listen_host));
+  hz_metrics_add_gauge (self->metrics, "huizhen_rooms_live", "Rooms with at least one member on this node.",
+                        NULL, metric_rooms, self);
+  hz_metrics_add_gauge (self->metrics, "huizhen_participants", "Members of live rooms on this node.", NULL,
+                        metric_members, self);
+  hz_metrics_add_gauge (self->metrics, "huizhen_records_journal_length",
+                        "Consult records waiting in the journal for the database.", NULL, metric_journal, self);
+  for (guint i = 0; i < hz_worker_pool_get_size (self->workers); i++) {
+    g_autofree char *index = g_strdup_printf ("%u", i);
+    const char *labels[] = { "worker", index, NULL };
+
+    hz_metrics_add_counter (self->metrics, "huizhen_worker_cpu_seconds_total",
+                            "CPU time of each media worker thread.", labels, metric_worker_cpu,
+                            hz_worker_pool_get_worker (self->workers, i));
+  }
+  hz_metrics_add_collector (self->metrics, hz_signal_collect_metrics, self->signal);
+  hz_metrics_register_route (self->metrics, self->http);
 }
 
 static HzSignal *
@@ -172,6 +261,13 @@ hz_server_new (HzConfig *config, GError **error)
     return NULL;
   if (!open_store (self, error))
     return NULL;
+  /* The recordings library: files left by a crash are repaired and
+   * catalogued before anyone can ask for them. */
+  self->catalog = hz_recording_catalog_new (self->store);
+  self->jobs = hz_recording_jobs_new (self->catalog, NULL);
+  hz_recording_jobs_recover (self->jobs, config->data_dir);
+  hz_recording_jobs_start_retention (self->jobs, 24 * 3600, config->recording_retention_years_consult,
+                                     config->recording_retention_years_teaching);
   self->cert = hz_dtls_cert_new (error);
   if (self->cert == NULL)
     return NULL;
@@ -202,6 +298,23 @@ hz_server_new (HzConfig *config, GError **error)
   self->api_rooms.user_data = self;
   hz_api_rooms_register (self->http, &self->api_rooms);
   hz_api_records_register (self->http, &self->api_rooms);
+  self->api_recordings.rooms = &self->api_rooms;
+  self->api_recordings.catalog = self->catalog;
+  self->api_recordings.recording_action = api_recording_action;
+  self->api_recordings.user_data = self;
+  hz_api_recordings_register (self->http, &self->api_recordings);
+  self->api_documents.api = &self->api;
+  self->api_documents.data_dir = config->data_dir;
+  self->api_documents.pacs.url = config->pacs_url;
+  self->api_documents.pacs.username = config->pacs_username;
+  self->api_documents.pacs.password = config->pacs_password;
+  self->api_documents.pacs.timeout_s = config->pacs_timeout_s;
+  self->api_documents.max_upload_bytes = (guint64) config->documents_max_upload_mb << 20;
+  self->api_documents.max_files = config->documents_max_files;
+  self->api_documents.document_shared = api_document_shared;
+  self->api_documents.user_data = self;
+  hz_api_documents_register (self->http, &self->api_documents);
+  metrics_setup (self);
   self->records_timer = g_timeout_add_seconds (RECORDS_TICK_S, records_tick, self);
   self->retention_timer = g_timeout_add_seconds (RETENTION_TICK_S, retention_tick, self);
   retention_tick (self);
@@ -233,9 +346,12 @@ hz_server_free (HzServer *self)
   g_clear_handle_id (&self->retention_timer, g_source_remove);
   /* Sockets first (no new joins), then rooms, then the workers. */
   g_clear_pointer (&self->http, hz_http_server_free);
+  g_clear_pointer (&self->metrics, hz_metrics_free);
   g_clear_pointer (&self->signal, hz_signal_free);
   g_clear_pointer (&self->workers, hz_worker_pool_free);
   g_clear_pointer (&self->cert, hz_dtls_cert_unref);
+  g_clear_pointer (&self->jobs, hz_recording_jobs_free);
+  g_clear_pointer (&self->catalog, hz_recording_catalog_free);
   if (self->store != NULL && !hz_room_store_flush (self->store, NULL))
     g_message ("records: %u journaled records will be replayed at the next start",
                hz_room_store_journal_length (self->store));

@@ -334,7 +334,11 @@ hz_upload_chunk (HzHttpRequest *req, const guint8 *data, gsize len, gpointer use
     if (hz_multipart_feed (up->mp, data, len, &error))
       return TRUE;
   } else {
-    while (len > 0) {
+    guint64 max = up->ctx->max_upload_bytes ? up->ctx->max_upload_bytes : HZ_DOCUMENTS_DEFAULT_MAX_UPLOAD;
+    if (up->size + len > max)
+      g_set_error (&error, HZ_DOCUMENTS_ERROR, HZ_DOCUMENTS_ERROR_TOO_LARGE,
+                   "the file is larger than %" G_GUINT64_FORMAT " bytes", max);
+    while (error == NULL && len > 0) {
       gssize n = write (up->fd, data, len);
       if (n < 0 && errno == EINTR)
         continue;

@@ -35,6 +35,7 @@ pub_track_free (HzPubTrack *t)
   g_free (t->key);
   g_free (t->mid);
   g_clear_pointer (&t->codec, hz_sdp_codec_free);
+  g_clear_pointer (&t->secondary, hz_sdp_codec_free);
   g_free (t);
 }
 
@@ -393,6 +394,7 @@ slot_out_info (const HzSdpOutTrack *slot)
     .pt = (guint8) slot->codec->pt,
     .rtx_ssrc = slot->rtx_pt != 0 ? slot->rtx_ssrc : 0,
     .rtx_pt = (guint8) slot->rtx_pt,
+    .secondary_pt = slot->secondary != NULL ? (guint8) slot->secondary->pt : 0,
   };
   return out;
 }
@@ -408,11 +410,17 @@ subscribe_to_track (HzLiveRoom *room, HzMember *q, HzPubTrack *t)
   slot->kind = t->kind;
   slot->active = TRUE;
   slot->codec = hz_sdp_codec_copy (t->codec);
+  if (t->secondary != NULL)
+    slot->secondary = hz_sdp_codec_copy (t->secondary);
   /* What the subscriber may ask of us: loss recovery (NACK → RTX from the
    * cache), key frames, and transport-wide feedback for its downlink
    * estimate. Audio is not retransmitted (Opus FEC covers it). */
   g_ptr_array_set_size (slot->codec->rtcp_fbs, 0);
   g_ptr_array_add (slot->codec->rtcp_fbs, g_strdup ("transport-cc"));
+  if (slot->secondary != NULL) {
+    g_ptr_array_set_size (slot->secondary->rtcp_fbs, 0);
+    g_ptr_array_add (slot->secondary->rtcp_fbs, g_strdup ("transport-cc"));
+  }
   if (t->kind == HZ_SDP_KIND_VIDEO) {
     g_ptr_array_add (slot->codec->rtcp_fbs, g_strdup ("nack"));
     g_ptr_array_add (slot->codec->rtcp_fbs, g_strdup ("nack pli"));
@@ -577,6 +585,10 @@ add_pub_track (HzLiveRoom *room, HzMember *p, const HzSdpMedia *m)
   t->kind = m->kind;
   t->mid = g_strdup (m->mid);
   t->codec = hz_sdp_codec_copy (codec);
+  /* RED (RFC 2198) answered first for audio: the publisher sends RED with
+   * Opus inside; subscribers get the same, Opus as the secondary codec. */
+  if (g_ascii_strcasecmp (codec->name, "red") == 0 && m->codecs->len > 1)
+    t->secondary = hz_sdp_codec_copy (g_ptr_array_index (m->codecs, 1));
   t->rtx_pt = rtx != NULL ? rtx->pt : 0;
   t->ssrc = m->ssrcs->len > 0 ? g_array_index (m->ssrcs, guint32, 0) : 0;
   t->layers = MAX (m->rids->len, 1);
@@ -586,11 +598,12 @@ add_pub_track (HzLiveRoom *room, HzMember *p, const HzSdpMedia *m)
   info.track_id = t->id;
   info.owner = p->pub_ep;
   info.kind = m->kind == HZ_SDP_KIND_AUDIO ? HZ_MEDIA_AUDIO : HZ_MEDIA_VIDEO;
-  info.codec = codec_id_of (codec);
+  info.codec = codec_id_of (t->secondary != NULL ? t->secondary : codec);
   info.ssrc = t->ssrc;
   info.rtx_ssrc = m->rtx_ssrcs->len > 0 ? g_array_index (m->rtx_ssrcs, guint32, 0) : 0;
   info.pt = (guint8) codec->pt;
   info.rtx_pt = (guint8) t->rtx_pt;
+  info.secondary_pt = t->secondary != NULL ? (guint8) t->secondary->pt : 0;
   info.clock_rate = codec->clock_rate;
   g_strlcpy (info.mid, m->mid, sizeof info.mid);
   info.mid_ext_id = find_extmap (m, MID_EXT_URI);
@@ -629,11 +642,11 @@ static void
 record_track (HzLiveRoom *room, HzMember *p, HzPubTrack *t)
 {
   g_autoptr(GError) error = NULL;
+  const HzSdpCodec *rc = t->secondary != NULL ? t->secondary : t->codec; /* Opus, not RED */
 
   if (room->recording != NULL &&
       !hz_room_recording_add_track (room->recording, t->id, p->id, track_name (p, t),
-                                    hz_codec_from_name (t->codec->name), t->codec->pt,
-                                    t->codec->clock_rate, &error))
+                                    hz_codec_from_name (rc->name), rc->pt, rc->clock_rate, &error))
     g_warning ("room %s: track %s not recorded: %s", room->id, t->key, error->message);
 }
 

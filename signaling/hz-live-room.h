@@ -46,7 +46,8 @@ typedef struct {
   HzMember *owner;
   HzSdpKind kind;
   char *mid;             /* the publisher's mid */
-  HzSdpCodec *codec;     /* the codec we answered */
+  HzSdpCodec *codec;     /* the codec we answered (RED for audio when offered) */
+  HzSdpCodec *secondary; /* Opus under RED, or NULL */
   guint rtx_pt;
   guint32 ssrc;
   guint layers;          /* simulcast layers, 1 without */

@@ -36,6 +36,46 @@ is_safe (const char *s, gboolean token)
   return TRUE;
 }
 
+gboolean
+hz_sdp_codec_is_red (const HzSdpCodec *codec)
+{
+  g_return_val_if_fail (codec != NULL, FALSE);
+  return codec->name != NULL && g_ascii_strcasecmp (codec->name, "red") == 0;
+}
+
+/* "111/111[/111...]": every block is @pt, at least two blocks */
+static gboolean
+red_fmtp_carries (const char *fmtp, guint pt)
+{
+  g_auto (GStrv) blocks = NULL;
+  guint n;
+
+  if (fmtp == NULL)
+    return FALSE;
+  blocks = g_strsplit (fmtp, "/", 33);
+  n = g_strv_length (blocks);
+  if (n < 2 || n > 32)
+    return FALSE;
+  for (guint i = 0; i < n; i++) {
+    guint64 v;
+    if (!g_ascii_string_to_unsigned (blocks[i], 10, 0, 127, &v, NULL) || v != pt)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+HzSdpCodec *
+hz_sdp_media_find_red (const HzSdpMedia *media, guint pt)
+{
+  g_return_val_if_fail (media != NULL, NULL);
+  for (guint i = 0; i < media->codecs->len; i++) {
+    HzSdpCodec *c = g_ptr_array_index (media->codecs, i);
+    if (hz_sdp_codec_is_red (c) && c->pt != pt && red_fmtp_carries (c->fmtp, pt))
+      return c;
+  }
+  return NULL;
+}
+
 static gboolean
 is_h264_constrained_baseline (const HzSdpCodec *c)
 {
@@ -92,7 +132,7 @@ static HzSdpMedia *
 accept_media (const HzSdpMedia *om, GError **error)
 {
   g_autoptr (HzSdpMedia) m = hz_sdp_media_copy (om);
-  const HzSdpCodec *chosen, *rtx;
+  const HzSdpCodec *chosen, *rtx, *red;
   gboolean video = om->kind == HZ_SDP_KIND_VIDEO;
 
   g_ptr_array_set_size (m->codecs, 0);
@@ -111,6 +151,10 @@ accept_media (const HzSdpMedia *om, GError **error)
                        : "need opus/48000/2");
     return NULL;
   }
+  /* RED before Opus: the offerer sends the first codec of our answer */
+  red = video ? NULL : hz_sdp_media_find_red (om, chosen->pt);
+  if (red != NULL && red->clock_rate == chosen->clock_rate && red->channels == chosen->channels)
+    g_ptr_array_add (m->codecs, accept_codec (red, no_fbs));
   g_ptr_array_add (m->codecs, accept_codec (chosen, video ? video_fbs : audio_fbs));
   rtx = video ? hz_sdp_media_find_rtx (om, chosen->pt) : NULL;
   if (rtx != NULL)
@@ -334,20 +378,36 @@ hz_sdp_build_answer (const HzSdpSession *offer, const HzSdpLocal *local,
   return finish (msg, bundle, n_bundled);
 }
 
+/* a codec we can write on an m-line: token name, pt 0-127, a clock rate,
+ * fmtp and rtcp-fbs without control characters */
+static gboolean
+codec_is_writable (const HzSdpCodec *c)
+{
+  if (c == NULL || !is_safe (c->name, TRUE) || c->pt > 127 || c->clock_rate == 0 ||
+      (c->fmtp != NULL && *c->fmtp != '\0' && !is_safe (c->fmtp, FALSE)))
+    return FALSE;
+  for (guint i = 0; c->rtcp_fbs != NULL && i < c->rtcp_fbs->len; i++)
+    if (!is_safe (g_ptr_array_index (c->rtcp_fbs, i), FALSE))
+      return FALSE;
+  return TRUE;
+}
+
 static gboolean
 check_track (const HzSdpOutTrack *t, GPtrArray *tracks, guint index, GError **error)
 {
   const char *problem = NULL;
   const HzSdpCodec *c = t != NULL ? t->codec : NULL;
+  const HzSdpCodec *c2 = t != NULL ? t->secondary : NULL;
 
   if (t == NULL || !is_safe (t->mid, TRUE))
     problem = "has no valid mid";
   else if (t->kind != HZ_SDP_KIND_AUDIO && t->kind != HZ_SDP_KIND_VIDEO)
     problem = "is neither audio nor video";
-  else if (c == NULL || !is_safe (c->name, TRUE) || c->pt > 127 || c->clock_rate == 0 ||
-           (c->fmtp != NULL && *c->fmtp != '\0' && !is_safe (c->fmtp, FALSE)))
+  else if (!codec_is_writable (c))
     problem = "has no valid codec";
-  else if (t->rtx_pt > 127 || (t->rtx_pt != 0 && t->rtx_pt == c->pt))
+  else if (c2 != NULL && (!codec_is_writable (c2) || c2->pt == c->pt))
+    problem = "has an invalid secondary codec";
+  else if (t->rtx_pt > 127 || (t->rtx_pt != 0 && (t->rtx_pt == c->pt || (c2 != NULL && t->rtx_pt == c2->pt))))
     problem = "has an invalid rtx payload type";
   else if (t->active && (t->ssrc == 0 || (t->rtx_pt != 0 && (t->rtx_ssrc == 0 || t->rtx_ssrc == t->ssrc))))
     problem = "is active without distinct ssrc/rtx ssrc";
@@ -355,9 +415,6 @@ check_track (const HzSdpOutTrack *t, GPtrArray *tracks, guint index, GError **er
            (t->track_id != NULL && !is_safe (t->track_id, TRUE)) ||
            (t->cname != NULL && !is_safe (t->cname, TRUE)))
     problem = "has a stream id, track id or cname that is not an SDP token";
-  for (guint i = 0; problem == NULL && c->rtcp_fbs != NULL && i < c->rtcp_fbs->len; i++)
-    if (!is_safe (g_ptr_array_index (c->rtcp_fbs, i), FALSE))
-      problem = "has an invalid rtcp-fb";
   for (guint i = 0; problem == NULL && t->extmaps != NULL && i < t->extmaps->len; i++) {
     const HzSdpExtmap *e = &g_array_index (t->extmaps, HzSdpExtmap, i);
     if (e->id == 0 || e->id > 255 || !is_safe (e->uri, TRUE))
@@ -419,6 +476,8 @@ hz_sdp_build_subscriber_offer (const HzSdpLocal *local, GPtrArray *tracks,
       add_attr_printf (&gm, "msid", "%s %s", stream, track);
     gst_sdp_media_add_attribute (&gm, "rtcp-mux", "");
     add_codec (&gm, t->codec);
+    if (t->secondary != NULL)
+      add_codec (&gm, t->secondary);
     if (t->rtx_pt != 0) {
       g_autofree char *apt = g_strdup_printf ("apt=%u", t->codec->pt);
       HzSdpCodec rtx = { t->rtx_pt, (char *) "rtx", t->codec->clock_rate, 0, apt, NULL };

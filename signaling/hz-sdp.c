@@ -165,6 +165,7 @@ hz_sdp_out_track_free (HzSdpOutTrack *t)
     return;
   g_free (t->mid);
   hz_sdp_codec_free (t->codec);
+  hz_sdp_codec_free (t->secondary);
   g_free (t->stream_id);
   g_free (t->track_id);
   g_free (t->cname);

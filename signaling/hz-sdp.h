@@ -110,6 +110,9 @@ typedef struct {
   HzSdpKind kind;     /* AUDIO or VIDEO */
   gboolean active;    /* FALSE: a=inactive, m-line kept for reuse, no ssrc lines */
   HzSdpCodec *codec;  /* required, also for inactive m-lines */
+  HzSdpCodec *secondary; /* optional, owned: a second codec written after @codec
+                          * on the m-line (rtpmap, rtcp-fb, fmtp), e.g. the Opus
+                          * that @codec red/48000/2 (fmtp "111/111") carries */
   guint rtx_pt;       /* 0: none */
   guint32 ssrc, rtx_ssrc;
   char *stream_id, *track_id, *cname;
@@ -137,6 +140,11 @@ HzSdpCodec *hz_sdp_media_find_codec (const HzSdpMedia *media, guint pt);
 char *hz_sdp_fmtp_get (const char *fmtp, const char *key);
 /* the rtx codec whose apt= is @pt, or NULL */
 HzSdpCodec *hz_sdp_media_find_rtx (const HzSdpMedia *media, guint pt);
+/* TRUE for a RED codec (RFC 2198, a=rtpmap:<pt> red/...) */
+gboolean hz_sdp_codec_is_red (const HzSdpCodec *codec);
+/* the first RED codec whose a=fmtp lists only @pt, primary plus at least
+ * one redundant block ("111/111", "111/111/111"), or NULL */
+HzSdpCodec *hz_sdp_media_find_red (const HzSdpMedia *media, guint pt);
 
 /* Parses and validates remote SDP of at most @max_len bytes: UTF-8 with no
  * control characters but CR/LF, v=0 and o= lines, a=mid on every non-rejected
@@ -161,7 +169,9 @@ HzSdpSession *hz_sdp_parse_answer (const char *text, gsize max_len,
  * offerer's ids. Simulcast offers (a=rid send) get a=rid recv + a=simulcast recv.
  * application and other m-lines are rejected (port 0).
  * @out_accepted (nullable): the offer restricted to what was accepted -- per
- * m-line the chosen codec first then its rtx, the kept extmaps, the offerer's
+ * m-line the chosen codec first then its rtx -- for audio with RED: red
+ * first, then the opus it carries (codecs[0] red, codecs[1] opus; without
+ * RED codecs[0] is opus) --, the kept extmaps, the offerer's
  * ssrcs/rids, the answer's direction; ->setup is the offerer's resulting DTLS
  * role (ACTIVE when we answered passive). */
 char *hz_sdp_build_answer (const HzSdpSession *offer, const HzSdpLocal *local,
@@ -170,7 +180,8 @@ char *hz_sdp_build_answer (const HzSdpSession *offer, const HzSdpLocal *local,
 /* Offers the subscriber connection (o= line: local->session_id and @version,
  * which must grow with every renegotiation): one m-line per track in the given order
  * (keep it stable across renegotiations), setup actpass, sendonly or
- * inactive, a=msid and a=ssrc cname/msid lines (+ ssrc-group:FID with rtx),
+ * inactive, the codec then the track's secondary codec then rtx,
+ * a=msid and a=ssrc cname/msid lines (+ ssrc-group:FID with rtx),
  * rtcp-mux, BUNDLE over all m-lines, trickle. Zero tracks give an offer with
  * no m-lines (Chromium 156 accepts it and answers with no m-lines). */
 char *hz_sdp_build_subscriber_offer (const HzSdpLocal *local, GPtrArray *tracks,

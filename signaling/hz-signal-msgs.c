@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "hz-audit.h"
+#include "hz-documents.h"
 #include "hz-token.h"
 
 #define CHAT_MAX_CHARS 2000
@@ -269,6 +270,16 @@ join_room (Session *s, JsonObject *msg, JsonNode *id, GError **error)
   json_builder_add_boolean_value (b, hz_live_room_can_publish (room, m));
   json_builder_set_member_name (b, "recording");
   json_builder_add_boolean_value (b, room->recording != NULL);
+  json_builder_set_member_name (b, "documents");
+  {
+    JsonNode *docs = hz_documents_list_json (s->sig->config.data_dir, room->id);
+    JsonNode *list = docs != NULL && JSON_NODE_HOLDS_OBJECT (docs)
+                         ? json_object_get_member (json_node_get_object (docs), "documents")
+                         : NULL;
+
+    json_builder_add_value (b, list != NULL ? json_node_copy (list) : json_node_new (JSON_NODE_NULL));
+    g_clear_pointer (&docs, json_node_unref);
+  }
   json_builder_set_member_name (b, "viewer");
   json_builder_add_value (b, hz_viewer_sync_to_json (room->viewer));
   json_builder_set_member_name (b, "can_moderate");

@@ -21,6 +21,7 @@ struct _HzSignal {
   GHashTable *endpoints; /* HzEndpointId → EndpointRef*, owned */
   HzEndpointId next_endpoint;
   JsonNode *ice_servers;
+  HzRouterStats closed_stats; /* of rooms already closed: counters only go up */
 };
 
 typedef struct {
@@ -50,5 +51,6 @@ const char *hz_signal_get_string (JsonObject *msg, const char *name, gsize max_l
 /* hz-signal.c */
 void hz_signal_session_leave (Session *s);
 void hz_signal_close_room (HzSignal *sig, HzLiveRoom *room, const char *reason);
+void hz_signal_add_closed_stats (HzSignal *sig, HzLiveRoom *room);
 
 G_END_DECLS

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "hz-metrics.h"
 #include "hz-signal-private.h"
 
 G_DEFINE_QUARK (hz-signal-error-quark, hz_signal_error)
@@ -383,6 +384,15 @@ build_ice_servers (const HzSignalConfig *c)
   return json_builder_get_root (b);
 }
 
+static void
+room_free (gpointer data)
+{
+  HzLiveRoom *room = data;
+
+  hz_signal_add_closed_stats (room->env->data, room);
+  hz_live_room_free (room);
+}
+
 HzSignal *
 hz_signal_new (const HzSignalConfig *config)
 {
@@ -406,8 +416,7 @@ hz_signal_new (const HzSignalConfig *config)
   sig->env.recording_done = recording_done;
   sig->env.recording_failed = recording_failed;
   sig->env.data = sig;
-  sig->rooms = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
-                                      (GDestroyNotify) hz_live_room_free);
+  sig->rooms = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, room_free);
   sig->endpoints = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   sig->ice_servers = build_ice_servers (config);
   return sig;
@@ -524,4 +533,100 @@ hz_signal_get_n_members (HzSignal *sig)
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &room))
     n += room->members->len;
   return n;
+}
+
+static void
+add_stats (HzRouterStats *sum, const HzRouterStats *s)
+{
+  sum->rtp_in += s->rtp_in;
+  sum->rtp_forwarded += s->rtp_forwarded;
+  sum->rtp_dropped += s->rtp_dropped;
+  sum->rtp_paused += s->rtp_paused;
+  sum->rtcp_in += s->rtcp_in;
+  sum->pli_sent += s->pli_sent;
+  sum->sr_forwarded += s->sr_forwarded;
+  sum->nack_received += s->nack_received;
+  sum->rtx_sent += s->rtx_sent;
+  sum->rtx_missed += s->rtx_missed;
+  sum->nack_sent += s->nack_sent;
+  sum->rtx_received += s->rtx_received;
+  sum->twcc_feedback_sent += s->twcc_feedback_sent;
+  sum->layer_switches += s->layer_switches;
+}
+
+/* The rooms closed so far count too: counters only go up. */
+void
+hz_signal_add_closed_stats (HzSignal *sig, HzLiveRoom *room)
+{
+  HzRouterStats s;
+
+  hz_media_room_get_stats (room->media, &s);
+  add_stats (&sig->closed_stats, &s);
+}
+
+void
+hz_signal_collect_metrics (GString *out, gpointer data)
+{
+  HzSignal *sig = data;
+  HzRouterStats sum = sig->closed_stats;
+  GHashTableIter iter;
+  HzLiveRoom *room;
+  guint recording = 0;
+  static const struct {
+    const char *name, *help;
+    gsize offset;
+  } counters[] = {
+    { "huizhen_rtp_packets_received_total", "RTP packets received from publishers.", G_STRUCT_OFFSET (HzRouterStats, rtp_in) },
+    { "huizhen_rtp_packets_forwarded_total", "RTP packets sent to subscribers.", G_STRUCT_OFFSET (HzRouterStats, rtp_forwarded) },
+    { "huizhen_rtp_packets_dropped_total", "RTP packets from publishers not forwarded (unknown SSRC, bad header).", G_STRUCT_OFFSET (HzRouterStats, rtp_dropped) },
+    { "huizhen_rtp_packets_paused_total", "RTP packets of muted tracks not forwarded.", G_STRUCT_OFFSET (HzRouterStats, rtp_paused) },
+    { "huizhen_pli_sent_total", "Key-frame requests sent to publishers.", G_STRUCT_OFFSET (HzRouterStats, pli_sent) },
+    { "huizhen_nack_received_total", "Sequence numbers subscribers asked to be resent.", G_STRUCT_OFFSET (HzRouterStats, nack_received) },
+    { "huizhen_rtx_sent_total", "Retransmissions sent to subscribers from the packet cache.", G_STRUCT_OFFSET (HzRouterStats, rtx_sent) },
+    { "huizhen_rtx_missed_total", "NACKed packets no longer in the cache.", G_STRUCT_OFFSET (HzRouterStats, rtx_missed) },
+    { "huizhen_nack_sent_total", "Sequence numbers asked again from publishers.", G_STRUCT_OFFSET (HzRouterStats, nack_sent) },
+    { "huizhen_rtx_received_total", "Retransmissions received from publishers.", G_STRUCT_OFFSET (HzRouterStats, rtx_received) },
+    { "huizhen_twcc_feedback_sent_total", "Transport-wide feedback packets sent to publishers.", G_STRUCT_OFFSET (HzRouterStats, twcc_feedback_sent) },
+    { "huizhen_layer_switches_total", "Simulcast layer switches made for subscribers.", G_STRUCT_OFFSET (HzRouterStats, layer_switches) },
+  };
+
+  g_hash_table_iter_init (&iter, sig->rooms);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &room)) {
+    HzRouterStats s;
+
+    hz_media_room_get_stats (room->media, &s);
+    add_stats (&sum, &s);
+    recording += room->recording != NULL;
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (counters); i++) {
+    hz_metrics_append_family (out, counters[i].name, HZ_METRIC_COUNTER, counters[i].help);
+    hz_metrics_append_sample (out, counters[i].name, NULL,
+                              (double) G_STRUCT_MEMBER (guint64, &sum, counters[i].offset));
+  }
+  hz_metrics_append_family (out, "huizhen_recordings_running", HZ_METRIC_GAUGE, "Recordings in progress.");
+  hz_metrics_append_sample (out, "huizhen_recordings_running", NULL, recording);
+}
+
+void
+hz_signal_document_shared (HzSignal *sig, const char *room_id, JsonNode *document, const char *by)
+{
+  HzLiveRoom *room = g_hash_table_lookup (sig->rooms, room_id);
+  g_autoptr(JsonBuilder) b = json_builder_new ();
+  g_autofree char *text = NULL;
+
+  if (room == NULL)
+    return; /* nobody to tell: late joiners get the list in joined */
+  text = json_to_string (document, FALSE); /* a deep copy: the caller keeps its node */
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "type");
+  json_builder_add_string_value (b, "document_shared");
+  json_builder_set_member_name (b, "document");
+  json_builder_add_value (b, json_from_string (text, NULL));
+  if (by != NULL) {
+    json_builder_set_member_name (b, "by");
+    json_builder_add_string_value (b, by);
+  }
+  json_builder_end_object (b);
+  hz_live_room_broadcast (room, NULL, json_builder_get_root (b));
+  hz_live_room_log (room, "share", "by", by, NULL);
 }

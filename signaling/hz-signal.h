@@ -80,6 +80,12 @@ gboolean hz_signal_recording_action (HzSignal *sig, const char *room_id, gboolea
 /* Whether @room_id is being recorded now. */
 gboolean hz_signal_is_recording (HzSignal *sig, const char *room_id);
 
+/* A document was shared into @room_id: tell whoever is there. */
+void hz_signal_document_shared (HzSignal *sig, const char *room_id, JsonNode *document, const char *by);
+
+/* A collector for hz-metrics: media counters over all rooms, recordings. */
+void hz_signal_collect_metrics (GString *out, gpointer data);
+
 guint hz_signal_get_n_rooms (HzSignal *sig);
 guint hz_signal_get_n_members (HzSignal *sig);
 

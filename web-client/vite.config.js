@@ -35,6 +35,7 @@ export default defineConfig({
       input: {
         index: resolve(here, 'index.html'),
         admin: resolve(here, 'admin.html'),
+        library: resolve(here, 'library.html'),
       },
     },
   },

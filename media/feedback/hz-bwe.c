@@ -376,6 +376,19 @@ hz_bwe_on_remb (HzBwe *bwe, guint64 bitrate_bps, gint64 now_us)
   update_target (bwe, now_us);
 }
 
+/* A probe (padding sent above the media rate) got @bitrate_bps through
+ * without overuse: the link takes at least that much, at once, instead of
+ * the slow multiplicative climb. */
+void
+hz_bwe_on_probe_result (HzBwe *bwe, guint64 bitrate_bps, gint64 now_us)
+{
+  g_return_if_fail (bwe != NULL);
+  if (bwe->state == RC_DECREASE)
+    return;
+  bwe->delay_bps = CLAMP (MAX (bwe->delay_bps, (gdouble) bitrate_bps), bwe->min_bps, bwe->max_bps);
+  update_target (bwe, now_us);
+}
+
 guint64
 hz_bwe_get_target (HzBwe *bwe)
 {

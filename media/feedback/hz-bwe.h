@@ -49,6 +49,7 @@ void hz_bwe_free (HzBwe *bwe);
 
 void hz_bwe_on_twcc (HzBwe *bwe, const HzTwccResult *results, guint n_results, gint64 now_us);
 void hz_bwe_on_remb (HzBwe *bwe, guint64 bitrate_bps, gint64 now_us);
+void hz_bwe_on_probe_result (HzBwe *bwe, guint64 bitrate_bps, gint64 now_us);
 guint64 hz_bwe_get_target (HzBwe *bwe);
 void hz_bwe_get_stats (HzBwe *bwe, HzBweStats *stats);
 

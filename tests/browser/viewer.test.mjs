@@ -326,11 +326,11 @@ try {
         await B.page.focus('#viewer-body');
         await B.page.keyboard.press('ArrowUp');
         await B.page.keyboard.press('ArrowUp');
-        const aBack = await waitFor(A.page, (n) => window.hzViewer.state().view.slice === n, TARGET_SLICE - 2, 'A follows B');
+        const aBack = await waitFor(A.page, (n) => (window.hzViewer.state().view || {}).slice === n, TARGET_SLICE - 2, 'A follows B');
         checks.ok(aBack, 'A follows B\'s scroll after the handover');
         await B.page.keyboard.press('ArrowDown');
         await B.page.keyboard.press('ArrowDown');
-        await waitFor(A.page, (n) => window.hzViewer.state().view.slice === n, TARGET_SLICE, 'A back at N');
+        await waitFor(A.page, (n) => (window.hzViewer.state().view || {}).slice === n, TARGET_SLICE, 'A back at N');
       }
 
       // A late joiner opens on slice N with the window, from joined.viewer.

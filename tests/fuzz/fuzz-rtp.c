@@ -1,6 +1,7 @@
 /* fuzz-rtp.c: every read path over one datagram: demux, STUN check, RTP
- * parse, extension iteration and readers, codec inspection; then the
- * in-place writers on a copy, checking that they keep the packet valid. */
+ * parse, extension iteration and readers, codec inspection, RED (RFC 2198)
+ * primary lookup; then the in-place writers on a copy, checking that they
+ * keep the packet valid, and the RED-to-primary rewrite (copy and in place). */
 #include <glib.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 
 #include "hz-codec.h"
 #include "hz-demux.h"
+#include "hz-red.h"
 #include "hz-rtp.h"
 
 static void
@@ -46,6 +48,36 @@ read_payload (const guint8 *p, gsize len)
   hz_vp8_is_keyframe (p, len);
   hz_h264_is_keyframe (p, len);
   hz_codec_is_keyframe (HZ_CODEC_OPUS, p, len);
+}
+
+/* the primary block lies inside the payload; the rewrite gives a valid
+ * RTP packet carrying exactly that block, the same copied or in place */
+static void
+read_red (const guint8 *data, size_t size, const HzRtpView *v)
+{
+  const guint8 *p = data + v->payload_offset;
+  g_autofree guint8 *out = g_malloc (size);
+  g_autofree guint8 *inplace = g_memdup2 (data, size);
+  guint8 pt = 0;
+  gsize off = 0, blen = 0, n, n2;
+  HzRtpView v2;
+
+  if (!hz_red_primary (p, v->payload_len, &pt, &off, &blen)) {
+    if (hz_red_to_primary (data, size, out, size) != 0)
+      abort ();
+    return;
+  }
+  if (blen == 0 || off + blen != v->payload_len || pt > 127)
+    abort ();
+  n = hz_red_to_primary (data, size, out, size);
+  if (n != v->header_len + blen || !hz_rtp_parse (out, n, &v2) || v2.pt != pt || v2.padding ||
+      v2.payload_len != blen || memcmp (out + v2.payload_offset, p + off, blen) != 0)
+    abort ();
+  n2 = hz_red_to_primary (inplace, size, inplace, size);
+  if (n2 != n || memcmp (inplace, out, n) != 0)
+    abort ();
+  if (hz_red_to_primary (data, size, out, n - 1) != 0)
+    abort (); /* one byte short of room */
 }
 
 static void
@@ -112,6 +144,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     abort ();
   read_extensions (data, &v);
   read_payload (data + v.payload_offset, v.payload_len);
+  read_red (data, size, &v);
   write_copy (data, size, &v);
   return 0;
 }

@@ -25,14 +25,20 @@ tracks_from (const HzSdpSession *acc)
   for (guint i = 0; i < acc->media->len; i++) {
     const HzSdpMedia *m = g_ptr_array_index (acc->media, i);
     HzSdpOutTrack *t;
-    HzSdpCodec *rtx = m->codecs->len > 1 ? g_ptr_array_index (m->codecs, 1) : NULL;
+    HzSdpCodec *rtx = NULL, *secondary = NULL;
     if (m->rejected)
       continue;
+    /* audio with RED: red then its opus; video: the codec then its rtx */
+    if (m->codecs->len > 1 && hz_sdp_codec_is_red (g_ptr_array_index (m->codecs, 0)))
+      secondary = g_ptr_array_index (m->codecs, 1);
+    else if (m->codecs->len > 1)
+      rtx = g_ptr_array_index (m->codecs, 1);
     t = hz_sdp_out_track_new ();
     t->mid = g_strdup_printf ("s%u", i);
     t->kind = m->kind;
     t->active = m->direction != HZ_SDP_DIRECTION_INACTIVE;
     t->codec = hz_sdp_codec_copy (g_ptr_array_index (m->codecs, 0));
+    t->secondary = secondary != NULL ? hz_sdp_codec_copy (secondary) : NULL;
     t->rtx_pt = rtx != NULL ? rtx->pt : 0;
     t->ssrc = 1000 + i * 2;
     t->rtx_ssrc = t->ssrc + 1;

@@ -27,7 +27,7 @@ fill_common (DcmDataset *ds, const char *series_uid, const char *sop_uid)
   ds->putAndInsertString (DCM_PatientID, HZ_FIXTURE_PATIENT_ID);
   ds->putAndInsertString (DCM_PatientBirthDate, HZ_FIXTURE_BIRTH_DATE);
   ds->putAndInsertString (DCM_PatientSex, "M");
-  ds->putAndInsertString (DCM_OtherPatientIDs, "OTHER-77");
+  ds->putAndInsertString (DCM_RETIRED_OtherPatientIDs, "OTHER-77");
   ds->putAndInsertString (DCM_AccessionNumber, "ACC-991");
   ds->putAndInsertString (DCM_InstitutionName, HZ_FIXTURE_INSTITUTION);
   ds->putAndInsertString (DCM_ReferringPhysicianName, "Li^Si");
@@ -52,7 +52,9 @@ fill_common (DcmDataset *ds, const char *series_uid, const char *sop_uid)
   ds->putAndInsertString (DCM_RescaleSlope, "1");
   /* a private block: creator (0009,0010) and one value (0009,1001) */
   ds->putAndInsertString (DcmTag (0x0009, 0x0010, EVR_LO), "HUIZHEN TEST");
-  ds->putAndInsertString (DcmTag (0x0009, 0x1001, "HUIZHEN TEST", EVR_LO), "secret ward 3");
+  DcmTag priv (DcmTagKey (0x0009, 0x1001), "HUIZHEN TEST");
+  priv.setVR (EVR_LO);
+  ds->putAndInsertString (priv, "secret ward 3");
 }
 
 static gboolean

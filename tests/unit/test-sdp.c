@@ -244,7 +244,7 @@ test_answer_av (void)
   g_assert_cmpuint (gst_sdp_media_get_port (a), ==, 9);
   g_assert_cmpstr (gst_sdp_media_get_proto (a), ==, "UDP/TLS/RTP/SAVPF");
   afmt = formats (a);
-  g_assert_cmpstr (afmt, ==, "111");
+  g_assert_cmpstr (afmt, ==, "63 111"); /* RED first (see /sdp/answer/red) */
   ASSERT_ATTRS (a, "mid", "0");
   ASSERT_ATTRS (a, "setup", "passive");
   ASSERT_ATTRS (a, "recvonly", "");
@@ -254,8 +254,8 @@ test_answer_av (void)
   ASSERT_ATTRS (a, "ice-ufrag", "hzUf");
   ASSERT_ATTRS (a, "ice-pwd", "hzpwd0123456789abcdefghij");
   ASSERT_ATTRS (a, "fingerprint", "sha-256 AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99:AA:BB:CC:DD:EE:FF:00:11:22:33:44:55:66:77:88:99");
-  ASSERT_ATTRS (a, "rtpmap", "111 opus/48000/2");
-  ASSERT_ATTRS (a, "fmtp", "111 minptime=10;useinbandfec=1");
+  ASSERT_ATTRS (a, "rtpmap", "63 red/48000/2|111 opus/48000/2");
+  ASSERT_ATTRS (a, "fmtp", "63 111/111|111 minptime=10;useinbandfec=1");
   ASSERT_ATTRS (a, "rtcp-fb", "111 transport-cc");
   ASSERT_ATTRS (a, "extmap", "1 urn:ietf:params:rtp-hdrext:ssrc-audio-level|"
                              "2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time|"
@@ -637,6 +637,116 @@ test_parse_subscriber_answer (void)
   g_assert_error (error, HZ_SDP_ERROR, HZ_SDP_ERROR_NO_SETUP);
 }
 
+/* Chromium offers red/48000/2 with fmtp 111/111 (RFC 2198 around Opus): the
+ * answer keeps RED first so Chromium sends it, Opus (with useinbandfec=1)
+ * second; a RED we cannot use is dropped and plain Opus answered. */
+static void
+check_red_answer (const char *offer_text, const char *want_formats, const char *want_codecs)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HzSdpSession) offer = hz_sdp_parse (offer_text, MAX_LEN, &error);
+  g_autoptr (HzSdpSession) acc = NULL;
+  g_autoptr (HzSdpSession) back = NULL;
+  g_autoptr (GstSDPMessage) msg = NULL;
+  g_autofree char *answer = hz_sdp_build_answer (offer, &local, &acc, &error);
+  g_autofree char *fmts = NULL, *acc_list = NULL, *back_list = NULL;
+
+  g_assert_no_error (error);
+  msg = gst_parse (answer);
+  fmts = formats (gst_sdp_message_get_media (msg, 0));
+  g_assert_cmpstr (fmts, ==, want_formats);
+  acc_list = codec_list (g_ptr_array_index (acc->media, 0));
+  g_assert_cmpstr (acc_list, ==, want_codecs);
+  back = hz_sdp_parse_answer (answer, MAX_LEN, NULL, &error);
+  g_assert_no_error (error);
+  back_list = codec_list (g_ptr_array_index (back->media, 0));
+  g_assert_cmpstr (back_list, ==, want_codecs);
+}
+
+static void
+test_answer_red (void)
+{
+  g_autofree char *text = load ("captured-chromium-offer-av.sdp");
+  g_autofree char *no_red = without_lines (text, "a=rtpmap:63 ");
+  g_autofree char *no_red2 = replace (no_red, "SAVPF 111 63 9", "SAVPF 111 9"); /* fmtp:63 ignored */
+  g_autofree char *g722 = replace (text, "a=fmtp:63 111/111", "a=fmtp:63 9/9");
+  g_autofree char *single = replace (text, "a=fmtp:63 111/111", "a=fmtp:63 111");
+  g_autofree char *mixed = replace (text, "a=fmtp:63 111/111", "a=fmtp:63 111/9");
+  g_autofree char *triple = replace (text, "a=fmtp:63 111/111", "a=fmtp:63 111/111/111");
+  g_autofree char *mono = replace (text, "a=rtpmap:63 red/48000/2", "a=rtpmap:63 red/48000");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HzSdpSession) offer = hz_sdp_parse (text, MAX_LEN, &error);
+  g_autoptr (HzSdpSession) acc = NULL;
+  g_autofree char *answer = hz_sdp_build_answer (offer, &local, &acc, &error);
+  g_autofree char *vlist = NULL;
+  HzSdpMedia *am;
+
+  /* the lines themselves: /sdp/answer/av; out_accepted: codecs[0] red,
+   * codecs[1] the opus inside it, and video untouched (no red/90000) */
+  g_assert_no_error (error);
+  am = g_ptr_array_index (acc->media, 0);
+  g_assert_true (hz_sdp_codec_is_red (g_ptr_array_index (am->codecs, 0)));
+  g_assert_true (hz_sdp_media_find_red (am, 111) == g_ptr_array_index (am->codecs, 0));
+  g_assert_null (hz_sdp_media_find_red (am, 9));
+  g_assert_cmpstr (((HzSdpCodec *) g_ptr_array_index (am->codecs, 1))->fmtp, ==, "minptime=10;useinbandfec=1");
+  vlist = codec_list (g_ptr_array_index (acc->media, 1));
+  g_assert_cmpstr (vlist, ==, "96:VP8 97:rtx");
+  check_red_answer (text, "63 111", "63:red 111:opus");
+  check_red_answer (triple, "63 111", "63:red 111:opus");
+  check_red_answer (no_red2, "111", "111:opus");
+  check_red_answer (g722, "111", "111:opus");   /* RED around another codec */
+  check_red_answer (single, "111", "111:opus"); /* no redundancy in it */
+  check_red_answer (mixed, "111", "111:opus");
+  check_red_answer (mono, "111", "111:opus");   /* channels differ from opus */
+}
+
+/* A subscriber m-line with RED as the codec and Opus as the secondary. */
+static void
+test_subscriber_offer_red (void)
+{
+  g_autoptr (GPtrArray) tracks = g_ptr_array_new_with_free_func ((GDestroyNotify) hz_sdp_out_track_free);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstSDPMessage) msg = NULL;
+  g_autoptr (HzSdpSession) back = NULL;
+  g_autofree char *offer = NULL, *again = NULL, *fmts = NULL, *list = NULL;
+  HzSdpOutTrack *t = out_track ("a0", HZ_SDP_KIND_AUDIO, TRUE, 1000);
+  const GstSDPMedia *m;
+  HzSdpMedia *hm;
+
+  t->secondary = g_steal_pointer (&t->codec); /* the opus from out_track() */
+  t->codec = hz_sdp_codec_new (63, "red", 48000, 2, "111/111");
+  g_ptr_array_add (tracks, t);
+  offer = hz_sdp_build_subscriber_offer (&local, tracks, 1, &error);
+  g_assert_no_error (error);
+  msg = gst_parse (offer);
+  m = gst_sdp_message_get_media (msg, 0);
+  fmts = formats (m);
+  g_assert_cmpstr (fmts, ==, "63 111");
+  ASSERT_ATTRS (m, "rtpmap", "63 red/48000/2|111 opus/48000/2");
+  ASSERT_ATTRS (m, "fmtp", "63 111/111|111 minptime=10;useinbandfec=1");
+  ASSERT_ATTRS (m, "rtcp-fb", "111 transport-cc");
+  ASSERT_ATTRS (m, "ssrc", "1000 cname:hz|1000 msid:alice alice-a0");
+  /* GStreamer prints back what it read, and our parser reads that */
+  again = gst_sdp_message_as_text (msg);
+  back = hz_sdp_parse (again, MAX_LEN, &error);
+  g_assert_no_error (error);
+  hm = g_ptr_array_index (back->media, 0);
+  list = codec_list (hm);
+  g_assert_cmpstr (list, ==, "63:red 111:opus");
+  g_assert_true (hz_sdp_media_find_red (hm, 111) == g_ptr_array_index (hm->codecs, 0));
+  g_assert_cmpuint (((HzSdpCodec *) g_ptr_array_index (hm->codecs, 1))->channels, ==, 2);
+
+  /* a secondary that collides with the codec or the rtx pt is refused */
+  t->secondary->pt = 63;
+  g_assert_null (hz_sdp_build_subscriber_offer (&local, tracks, 2, &error));
+  g_assert_error (error, HZ_SDP_ERROR, HZ_SDP_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  t->secondary->pt = t->rtx_pt = 111;
+  t->rtx_ssrc = 1001;
+  g_assert_null (hz_sdp_build_subscriber_offer (&local, tracks, 2, &error));
+  g_assert_error (error, HZ_SDP_ERROR, HZ_SDP_ERROR_INVALID_ARGUMENT);
+}
+
 /* SDPs captured from real browsers by the web client (tests/fixtures/captured-*.sdp) */
 static void
 test_captured (void)
@@ -689,8 +799,10 @@ main (int argc, char **argv)
   g_test_add_func ("/sdp/answer/simulcast", test_answer_simulcast);
   g_test_add_func ("/sdp/answer/datachannel-rejected", test_answer_datachannel_rejected);
   g_test_add_func ("/sdp/answer/unsupported-codec", test_unsupported_codec);
+  g_test_add_func ("/sdp/answer/red", test_answer_red);
   g_test_add_func ("/sdp/subscriber-offer/empty", test_subscriber_offer_empty);
   g_test_add_func ("/sdp/subscriber-offer/tracks", test_subscriber_offer_tracks);
   g_test_add_func ("/sdp/subscriber-offer/invalid", test_subscriber_offer_invalid);
+  g_test_add_func ("/sdp/subscriber-offer/red", test_subscriber_offer_red);
   return g_test_run ();
 }

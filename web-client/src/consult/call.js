@@ -216,6 +216,51 @@ export class CallSession {
     this.#localReadyFor('subscriber');
   }
 
+  /** Teaching: start publishing @stream after a promotion (joined with can_publish false). */
+  async startPublishing(stream) {
+    if (this.ended || this.pcs.publisher || !stream || stream.getTracks().length === 0) return;
+    this.localStream = stream;
+    this.publish = true;
+    await this.#startPublisher();
+  }
+
+  /** Teaching: stop publishing after a demotion (the server withdrew our tracks already). */
+  stopPublishing() {
+    const pc = this.pcs.publisher;
+    this.publish = false;
+    this.pcs.publisher = null;
+    this.hz.publisher = null;
+    this.audioSender = this.videoSender = this.screenSender = null;
+    this.localReady.publisher = this.remoteReady.publisher = this.localEnded.publisher = false;
+    this.localPending.publisher = [];
+    this.remotePending.publisher = [];
+    if (pc) pc.close();
+  }
+
+  /** Screen share: @track as a second video track of the publisher, renegotiated with `publish`. */
+  async addScreen(track, stream) {
+    const pc = this.pcs.publisher;
+    if (!pc) throw new Error('not publishing');
+    this.screenSender = pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] }).sender;
+    await this.#republish();
+  }
+
+  async removeScreen() {
+    const pc = this.pcs.publisher;
+    if (!pc || !this.screenSender) return;
+    pc.removeTrack(this.screenSender);
+    this.screenSender = null;
+    await this.#republish();
+  }
+
+  async #republish() {
+    const pc = this.pcs.publisher;
+    await pc.setLocalDescription(await pc.createOffer());
+    const answer = await this.sig.request({ type: 'publish', sdp: pc.localDescription.sdp });
+    this.#record(answer);
+    if (!this.ended && this.pcs.publisher === pc) await pc.setRemoteDescription({ type: 'answer', sdp: answer.sdp });
+  }
+
   /** Mute or unmute our microphone ('audio') or camera ('video'). */
   async setMuted(kind, muted) {
     this.muted[kind] = muted;

@@ -21,6 +21,7 @@ import {
 } from './localmedia.js';
 import { QualityMonitor, SpeakerPicker } from './stats.js';
 import { Viewer } from '../viewer/viewer.js';
+import * as teaching from './teaching.js';
 
 const RECONNECT_DELAYS_MS = [500, 1000, 2000, 4000, 8000, 10000];
 const RECONNECT_MAX_ATTEMPTS = 30;
@@ -134,6 +135,7 @@ function onJoined(msg) {
   if (page.handRaised) page.session.send({ type: 'raise_hand', raised: true }, (err) => refusedNotice('raise_hand', err));
   if (page.room && page.room.recording) setRecording(true);
   viewer.onJoined(msg);
+  teaching.onJoined(msg);
   monitor.start();
   if (reconnected) notice('status.reconnected', {}, 'ok');
 }
@@ -145,6 +147,7 @@ function setRecording(on) {
 
 function onMessage(msg) {
   if (viewer.onMessage(msg)) return;
+  if (teaching.onMessage(msg, addLocalTile)) return;
   switch (msg.type) {
     case 'participant_joined':
       if (msg.participant && msg.participant.id !== undefined && msg.participant.id !== null) {
@@ -498,6 +501,7 @@ async function start() {
   $('leave-btn').addEventListener('click', leave);
   $('end-btn').addEventListener('click', endRoom);
   $('hand-btn').addEventListener('click', raiseHand);
+  teaching.mount(document.querySelector('#controls .buttons'));
   $('audio-only-btn').addEventListener('click', () => setAudioOnly(!page.audioOnly).catch(showError));
   $('people-btn').addEventListener('click', () => showPanel('people'));
   $('chat-btn').addEventListener('click', () => showPanel('chat'));

@@ -21,10 +21,12 @@ export function documentUrl(roomId, docId, base = document.baseURI) {
   return new URL(`${documentsPath(roomId)}/${encodeURIComponent(docId)}`, base).toString();
 }
 
-/** The sentence key for a refused request. */
-export function errorKey(status, code = '') {
-  if (status === 404 && (code === '' || code === 'not_found_endpoint' || code === 'no_such_endpoint')) return 'viewer.err_no_api';
-  if (status === 405) return 'viewer.err_no_api';
+/**
+ * The sentence key for a refused request. A server without the documents API
+ * answers 405, or 404 {"error":{"message":"no such endpoint"}}.
+ */
+export function errorKey(status, code = '', message = '') {
+  if (status === 405 || (status === 404 && /no such endpoint/i.test(message))) return 'viewer.err_no_api';
   if (status === 413) return 'viewer.err_too_large';
   if (status === 403) return 'viewer.err_forbidden';
   if (status === 401) return 'viewer.err_unauthorized';
@@ -34,20 +36,22 @@ export function errorKey(status, code = '') {
   return 'viewer.err_server';
 }
 
+/** {"error":{"code","message"}} (our server) or a flat {"code","message"}. */
 function parseError(status, text) {
   let code = '';
   let message = '';
   try {
     const j = JSON.parse(text);
-    code = (j && (j.code || j.error)) || '';
-    message = (j && (j.message || j.error)) || '';
+    const e = j && typeof j.error === 'object' && j.error !== null ? j.error : j;
+    code = e && typeof e.code === 'string' ? e.code : '';
+    message = e && typeof e.message === 'string' ? e.message : (typeof j.error === 'string' ? j.error : '');
   } catch {
     message = String(text || '').slice(0, 200);
   }
-  if (typeof code !== 'string') code = '';
-  return new DocumentsError(errorKey(status, code), status, typeof message === 'string' ? message : '');
+  return new DocumentsError(errorKey(status, code, message), status, message || code || `HTTP ${status}`);
 }
 
+/** GET the list; a server without the API gives a DocumentsError with key viewer.err_no_api. */
 export async function listDocuments(roomId, token) {
   let r;
   try {
@@ -100,13 +104,14 @@ export async function uploadDocuments(roomId, token, files, { onProgress = () =>
     body = new FormData();
     for (const f of list) body.append('file', new Blob([f], { type: await sniffType(f) }), f.name);
   }
-  const url = new URL(documentsPath(roomId) + (deidentify ? '?deidentify=true' : ''), document.baseURI);
+  const url = new URL(documentsPath(roomId), document.baseURI);
+  if (deidentify) url.searchParams.set('deidentify', 'true');
+  if (list.length === 1) url.searchParams.set('name', list[0].name); // a raw body carries its name in ?name=
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest(); // fetch() reports no upload progress
     xhr.open('POST', url);
     xhr.setRequestHeader('Authorization', `Bearer ${token}`);
     if (type) xhr.setRequestHeader('Content-Type', type);
-    if (list.length === 1) xhr.setRequestHeader('X-File-Name', encodeURIComponent(list[0].name));
     xhr.upload.addEventListener('progress', (e) => {
       if (e.lengthComputable && e.total > 0) onProgress(e.loaded / e.total);
     });

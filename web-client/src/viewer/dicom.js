@@ -12,7 +12,7 @@ import {
   init as toolsInit, addTool, ToolGroupManager, WindowLevelTool, PanTool, ZoomTool, StackScrollTool, LengthTool,
   Enums as ToolEnums, annotation,
 } from '@cornerstonejs/tools';
-import dicomImageLoaderInit from '@cornerstonejs/dicom-image-loader';
+import { init as dicomImageLoaderInit } from '@cornerstonejs/dicom-image-loader';
 
 export const PRESETS = {
   soft_tissue: { center: 40, width: 400 },
@@ -102,7 +102,10 @@ export class DicomView {
       for (const ev of [Enums.Events.STACK_NEW_IMAGE, Enums.Events.VOI_MODIFIED, Enums.Events.CAMERA_MODIFIED]) {
         this.element.addEventListener(ev, this.onEvent);
       }
-      this.element.addEventListener(Enums.Events.IMAGE_RENDERED, () => this.drawOverlay());
+      this.element.addEventListener(Enums.Events.IMAGE_RENDERED, () => {
+        this.#reassert();
+        this.drawOverlay();
+      });
       for (const ev of [ToolEnums.Events.ANNOTATION_COMPLETED, ToolEnums.Events.ANNOTATION_MODIFIED, ToolEnums.Events.ANNOTATION_REMOVED]) {
         this.element.addEventListener(ev, this.onEvent);
       }
@@ -143,9 +146,12 @@ export class DicomView {
     if (n !== this.slice) await this.viewport.setImageIdIndex(n);
   }
 
+  // Window center/width ↔ the viewport's VOI range with the DICOM linear function
+  // (PS3.3 C.11.2.1.2), as Cornerstone applies a file's own window: a round trip is exact.
   setWindow({ center, width }) {
-    if (!this.viewport || !Number.isFinite(center) || !Number.isFinite(width) || width <= 0) return;
-    this.viewport.setProperties({ voiRange: { lower: center - width / 2, upper: center + width / 2 } });
+    if (!this.viewport || !Number.isFinite(center) || !Number.isFinite(width) || width < 1) return;
+    const half = (width - 1) / 2;
+    this.viewport.setProperties({ voiRange: { lower: center - 0.5 - half, upper: center - 0.5 + half } });
     this.viewport.render();
   }
 
@@ -169,7 +175,7 @@ export class DicomView {
   get window() {
     const voi = this.viewport && this.viewport.getProperties().voiRange;
     if (!voi) return null;
-    return { center: (voi.lower + voi.upper) / 2, width: voi.upper - voi.lower };
+    return { center: (voi.lower + voi.upper) / 2 + 0.5, width: voi.upper - voi.lower + 1 };
   }
 
   /** Tool bound to the primary button: window | pan | zoom | measure | pointer. */
@@ -271,9 +277,35 @@ export class DicomView {
     };
   }
 
+  /**
+   * While following, the first renders of a newly loaded image may put back the
+   * file's own window or camera: set the controller's again (a few times at most).
+   */
+  #reassert() {
+    const s = this.followed;
+    if (this.interactive || !s || this.reasserts >= 5 || !this.viewport) return;
+    const w = this.window;
+    const off = (a, b) => Math.abs(a - b) > 1e-3;
+    let fixed = false;
+    if (s.window && w && (off(w.center, s.window.center) || off(w.width, s.window.width))) {
+      this.setWindow({ center: Number(s.window.center), width: Number(s.window.width) });
+      fixed = true;
+    }
+    if (Number.isFinite(s.zoom) && s.zoom > 0 && off(this.viewport.getZoom(), s.zoom)) {
+      this.viewport.setZoom(s.zoom);
+      fixed = true;
+    }
+    if (fixed) {
+      this.reasserts++;
+      this.viewport.render();
+    }
+  }
+
   /** Show the controller's state (we follow). */
   async apply(s) {
     if (!this.viewport || !s) return;
+    this.followed = s;
+    this.reasserts = 0;
     if (Number.isFinite(s.slice)) await this.scrollTo(s.slice);
     if (s.window) this.setWindow({ center: Number(s.window.center), width: Number(s.window.width) });
     if (Number.isFinite(s.zoom) && s.zoom > 0) this.viewport.setZoom(s.zoom);

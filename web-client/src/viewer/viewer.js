@@ -205,6 +205,14 @@ export class Viewer {
     this.render();
   }
 
+  /** A state named a document we do not know (a missed document_shared): ask the list, at most every 2 s. */
+  #refreshList() {
+    const now = performance.now();
+    if (this.listAskedAt && now - this.listAskedAt < 2000) return;
+    this.listAskedAt = now;
+    this.#loadList();
+  }
+
   #addDocuments(docs) {
     for (const d of docs) if (d && d.id !== undefined && d.id !== null) this.documents.set(idOf(d.id), { ...d, id: idOf(d.id) });
     const shownKey = this.item ? this.item.key : null;
@@ -296,6 +304,7 @@ export class Viewer {
           const item = this.#itemFor(docId, state);
           if (!item) {
             this.unresolved = { doc_id: docId, state }; // retried when document_shared or the list brings it
+            this.#refreshList();
             continue;
           }
           this.unresolved = null;
@@ -457,7 +466,7 @@ export class Viewer {
     this.lastError = { key, status: e && e.status, message: (e && e.message) || String(e) };
     if (key === 'viewer.err_no_api') this.apiAvailable = false;
     this.#say(key, { message: this.lastError.message, status: this.lastError.status ?? '' }, 'error');
-    console.warn(`huizhen viewer: ${this.lastError.message}`);
+    console.warn(`huizhen viewer: ${(e && e.stack) || this.lastError.message}`);
   }
 
   #say(key, params = {}, kind = 'info') {
