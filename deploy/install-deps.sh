@@ -6,7 +6,7 @@ set -eu
 PKGS="meson ninja-build pkg-config gcc libc6-dev
 libglib2.0-dev libjson-glib-dev libnice-dev libsrtp2-dev libwebsockets-dev libssl-dev
 libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev libsqlite3-dev libpq-dev curl ca-certificates
-g++ libdcmtk-dev libsoup-3.0-dev
+g++ libdcmtk-dev libsoup-3.0-dev libhiredis-dev libcurl4-openssl-dev
 gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad gstreamer1.0-libav"
 
 missing=""

@@ -6,7 +6,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 "$here/install-deps.sh"
 
-PKGS="libsoup-3.0-dev clang libclang-rt-14-dev chromium nodejs npm iproute2 nftables procps coturn dcmtk orthanc orthanc-dicomweb postgresql gstreamer1.0-tools gstreamer1.0-plugins-base-apps"
+PKGS="libsoup-3.0-dev python3-yaml clang libclang-rt-14-dev chromium nodejs npm iproute2 nftables procps coturn dcmtk orthanc orthanc-dicomweb postgresql gstreamer1.0-tools gstreamer1.0-plugins-base-apps redis-server memcached swift-proxy swift-object swift-container swift-account python3-swift"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

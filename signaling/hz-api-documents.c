@@ -581,7 +581,7 @@ hz_docs_pacs_pull (HzHttpRequest *req, gpointer user_data)
   }
   body = hz_docs_parse_body (req, &error);
   o = body != NULL ? json_node_get_object (body) : NULL;
-  if (o != NULL && !hz_pacs_uid_valid (json_object_get_string_member_with_default (o, "study_uid", NULL)))
+  if (o != NULL && !hz_pacs_uid_valid (hz_api_json_string (o, "study_uid")))
     g_set_error_literal (&error, HZ_DOCUMENTS_ERROR, HZ_DOCUMENTS_ERROR_BAD_REQUEST,
                          "study_uid must be a DICOM UID (digits and dots)");
   if (error == NULL)

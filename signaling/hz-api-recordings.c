@@ -504,7 +504,7 @@ hz_api_recordings_room_action (HzHttpRequest *req, gpointer user_data)
     return;
   body = hz_api_rooms_parse_body (req, &error);
   if (body != NULL) {
-    action = json_object_get_string_member_with_default (json_node_get_object (body), "action", NULL);
+    action = hz_api_json_string (json_node_get_object (body), "action");
     start = g_strcmp0 (action, "start") == 0;
     if (!start && g_strcmp0 (action, "stop") != 0)
       g_set_error_literal (&error, HZ_ROOM_STORE_ERROR, HZ_ROOM_STORE_ERROR_INVALID_FIELD,

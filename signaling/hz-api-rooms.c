@@ -269,8 +269,10 @@ hz_api_rooms_read_conclusion (JsonObject *obj, const char **text, const char **d
       return FALSE;
     }
   }
-  *text = json_object_get_string_member_with_default (obj, "text", NULL);
-  *by = json_object_get_string_member_with_default (obj, "by", "admin");
+  *text = hz_api_json_string (obj, "text");
+  *by = hz_api_json_string (obj, "by");
+  if (*by == NULL)
+    *by = "admin";
   *direction = *institution = NULL;
   if (referral != NULL && !JSON_NODE_HOLDS_NULL (referral)) {
     if (!JSON_NODE_HOLDS_OBJECT (referral)) {
@@ -278,8 +280,8 @@ hz_api_rooms_read_conclusion (JsonObject *obj, const char **text, const char **d
                            "referral: must be an object");
       return FALSE;
     }
-    *direction = json_object_get_string_member_with_default (json_node_get_object (referral), "direction", NULL);
-    *institution = json_object_get_string_member_with_default (json_node_get_object (referral), "institution", NULL);
+    *direction = hz_api_json_string (json_node_get_object (referral), "direction");
+    *institution = hz_api_json_string (json_node_get_object (referral), "institution");
     if (*direction == NULL) {
       g_set_error_literal (error, HZ_ROOM_STORE_ERROR, HZ_ROOM_STORE_ERROR_INVALID_FIELD,
                            "referral.direction: must be \"up\" or \"down\"");

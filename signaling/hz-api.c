@@ -304,3 +304,13 @@ hz_api_register (HzHttpServer *server, HzApiContext *ctx)
   hz_http_server_add_route (server, "POST", "/api/v1/rooms/{id}/tokens", HZ_API_MAX_JSON_BODY,
                             hz_api_tokens_create, ctx);
 }
+
+const char *
+hz_api_json_string (JsonObject *obj, const char *name)
+{
+  JsonNode *node = obj != NULL ? json_object_get_member (obj, name) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}

@@ -41,4 +41,8 @@ typedef struct {
  * the server. */
 void hz_api_register (HzHttpServer *server, HzApiContext *ctx);
 
+/* The member @name of @obj when it is a JSON string, else NULL (absent,
+ * null, a number, an object...): never a GLib critical on client input. */
+const char *hz_api_json_string (JsonObject *obj, const char *name);
+
 G_END_DECLS

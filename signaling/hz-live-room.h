@@ -98,7 +98,6 @@ HzMember *hz_live_room_add_member (HzLiveRoom *room, HzWsConn *conn, HzTokenClai
 void hz_live_room_remove_member (HzLiveRoom *room, HzMember *p);
 HzMember *hz_live_room_find (HzLiveRoom *room, const char *participant_id);
 HzPubTrack *hz_live_room_find_track (HzLiveRoom *room, const char *key);
-HzMember *hz_live_room_find_by_endpoint (HzLiveRoom *room, HzEndpointId id, gboolean *publisher);
 
 /* {"type":"restart_ice","target":"subscriber"}: see the .c. */
 gboolean hz_live_room_restart_subscriber (HzLiveRoom *room, HzMember *q, GError **error);
@@ -130,12 +129,19 @@ void hz_live_room_set_muted (HzLiveRoom *room, HzMember *p, HzSdpKind kind, gboo
  * stop (files finalized in the background). Both tell the room. */
 gboolean hz_live_room_start_recording (HzLiveRoom *room, const char *actor, GError **error);
 void hz_live_room_stop_recording (HzLiveRoom *room, const char *actor);
+/* Records @t from now on when the room is being recorded (no-op otherwise). */
+void hz_live_room_record_track (HzLiveRoom *room, HzMember *p, HzPubTrack *t);
+/* Records @t from now on when the room is being recorded (no-op otherwise). */
+void hz_live_room_record_track (HzLiveRoom *room, HzMember *p, HzPubTrack *t);
 /* A timeline event while recording (no-op otherwise). */
 void hz_live_room_log (HzLiveRoom *room, const char *event, const char *first_key, ...)
     G_GNUC_NULL_TERMINATED;
 
 /* JSON helpers */
 JsonNode *hz_member_to_json (const HzMember *p);
+JsonNode *hz_pub_track_to_json (const HzPubTrack *t);
+/* {"type": @type, "participant_id": p, <member>: @value (consumed)} */
+JsonNode *hz_live_room_event_new (const char *type, const HzMember *p, const char *member, JsonNode *value);
 JsonNode *hz_live_room_members_json (HzLiveRoom *room);
 void hz_member_send (HzMember *p, JsonNode *msg /* consumed */);
 /* Sends @msg to everyone except @except (nullable). */

@@ -208,7 +208,29 @@ static gboolean
 handle_join (Session *s, JsonObject *msg, JsonNode *id, GError **error)
 {
   JsonNode *tok = json_object_get_member (msg, "token");
-  gboolean ok = join_room (s, msg, id, error);
+  const char *token = tok != NULL && JSON_NODE_HOLDS_VALUE (tok) &&
+                              json_node_get_value_type (tok) == G_TYPE_STRING
+                          ? json_node_get_string (tok) : NULL;
+  g_autoptr(HzTokenClaims) valid = token != NULL ? hz_token_verify (s->sig->config.token_secret, token,
+                                                                     g_get_real_time () / G_USEC_PER_SEC, NULL)
+                                                 : NULL;
+  gboolean ok;
+
+  /* Only failed attempts count: an address that keeps presenting bad or
+   * expired invitations is slowed down (30 at once, then one a second);
+   * a valid invitation is never refused for its address (clinics share
+   * one NAT address). */
+  if (valid == NULL) {
+    gint64 wait = hz_rate_limit_check (s->sig->join_limit, hz_ws_conn_get_peer (s->conn),
+                                       g_get_monotonic_time ());
+    if (wait > 0) {
+      g_set_error (error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_RATE_LIMITED,
+                   "too many failed join attempts from your address; try again in %u s",
+                   hz_rate_limit_retry_after_s (wait));
+      return FALSE; /* not audited one by one: a flood would flood the log */
+    }
+  }
+  ok = join_room (s, msg, id, error);
 
   audit_join (s, tok != NULL && JSON_NODE_HOLDS_VALUE (tok) &&
                      json_node_get_value_type (tok) == G_TYPE_STRING

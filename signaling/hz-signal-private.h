@@ -4,6 +4,7 @@
 #pragma once
 
 #include "hz-live-room.h"
+#include "hz-rate-limit.h"
 #include "hz-signal.h"
 
 G_BEGIN_DECLS
@@ -21,6 +22,7 @@ struct _HzSignal {
   GHashTable *endpoints; /* HzEndpointId → EndpointRef*, owned */
   HzEndpointId next_endpoint;
   JsonNode *ice_servers;
+  HzRateLimit *join_limit;    /* join attempts per client address */
   HzRouterStats closed_stats; /* of rooms already closed: counters only go up */
 };
 

@@ -419,6 +419,9 @@ hz_signal_new (const HzSignalConfig *config)
   sig->rooms = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, room_free);
   sig->endpoints = g_hash_table_new_full (NULL, NULL, NULL, g_free);
   sig->ice_servers = build_ice_servers (config);
+  /* 30 joins at once per address (a clinic behind one NAT), then one a
+   * second: enough for people, not for a token-guessing flood. */
+  sig->join_limit = hz_rate_limit_new (30, G_USEC_PER_SEC, 4096);
   return sig;
 }
 
@@ -430,6 +433,7 @@ hz_signal_free (HzSignal *sig)
   g_hash_table_unref (sig->rooms);
   g_hash_table_unref (sig->endpoints);
   json_node_unref (sig->ice_servers);
+  hz_rate_limit_free (sig->join_limit);
   g_free (sig);
 }
 

@@ -7,6 +7,9 @@
 
 #include <string.h>
 
+/* seconds a closing connection may take to flush its close frame */
+#define HZ_WS_CLOSE_FLUSH_S 5
+
 typedef struct {
   gsize len;
   guchar buf[]; /* LWS_PRE bytes of headroom, then the text */
@@ -78,6 +81,10 @@ hz_ws_conn_close (HzWsConn *conn, guint16 code, const char *reason)
   conn->close_code = code;
   conn->close_reason = g_strndup (reason != NULL ? reason : "", 120);
   lws_callback_on_writable (conn->wsi);
+  /* A peer that does not read never makes the socket writable, so the close
+   * frame would wait forever and on_close (the member's leave) never come:
+   * hang up if the close cannot be flushed within HZ_WS_CLOSE_FLUSH_S. */
+  lws_set_timeout (conn->wsi, PENDING_TIMEOUT_CLOSE_SEND, HZ_WS_CLOSE_FLUSH_S);
 }
 
 const char *

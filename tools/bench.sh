@@ -13,6 +13,11 @@
 #
 # Knobs (environment): STEPS=10,50,100,200,300,500 ROOMS=10 STORM=50 WINDOW=10
 #                      SERVERS="huizhen janus" CALLGRIND=1 OUT=build-bench/bench
+#                      BUILD=build-bench IFACE=hz0 IP=10.77.0.1 PEER_IP=10.77.0.2
+#                      HZ_PORT=8088 JANUS_PORT=8188 (to run beside another bench)
+#                      SCENARIOS="fanout consult storm"
+#                      SRTP_PROFILE=cm|gcm (the load generator offers only that
+#                      profile; default: media/crypto's list, GCM first)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${BUILD:-$ROOT/build-bench}
@@ -23,9 +28,12 @@ STORM=${STORM:-50}
 WINDOW=${WINDOW:-10}
 SERVERS=${SERVERS:-huizhen janus}
 CALLGRIND=${CALLGRIND:-1}
-IP=10.77.0.1
-HZ_PORT=8088
-JANUS_PORT=8188
+IP=${IP:-10.77.0.1}
+PEER_IP=${PEER_IP:-10.77.0.2}
+IFACE=${IFACE:-hz0}
+HZ_PORT=${HZ_PORT:-8088}
+JANUS_PORT=${JANUS_PORT:-8188}
+SRTP_PROFILE=${SRTP_PROFILE:-}
 KEY=bench-admin-key
 SERVER_PID=""
 LG=$BUILD/tools/loadgen/hz-loadgen
@@ -43,7 +51,7 @@ stop_server() {
 
 cleanup() {
   stop_server
-  ip link del hz0 2>/dev/null || true
+  ip link del "$IFACE" 2>/dev/null || true
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -54,12 +62,12 @@ meson compile -C "$BUILD" tools/loadgen/hz-loadgen server/huizhen tools/bench-sr
 mkdir -p "$OUT"
 : > "$OUT/results.jsonl"
 
-ip link del hz0 2>/dev/null || true
-ip link add hz0 type veth peer name hz1
-ip addr add $IP/24 dev hz0
-ip addr add 10.77.0.2/24 dev hz1
-ip link set hz0 up
-ip link set hz1 up
+ip link del "$IFACE" 2>/dev/null || true
+ip link add "$IFACE" type veth peer name "${IFACE}p"
+ip addr add "$IP/24" dev "$IFACE"
+ip addr add "$PEER_IP/24" dev "${IFACE}p"
+ip link set "$IFACE" up
+ip link set "${IFACE}p" up
 
 start_huizhen() { # [wrapper...]
   local data="$OUT/huizhen-data"
@@ -67,6 +75,7 @@ start_huizhen() { # [wrapper...]
   HUIZHEN_HTTP_LISTEN=$IP:$HZ_PORT HUIZHEN_HTTP_ALLOW_INSECURE=true HUIZHEN_MEDIA_IP=$IP \
   HUIZHEN_STORAGE_DATA_DIR=$data HUIZHEN_AUTH_ADMIN_KEY=$KEY \
   HUIZHEN_AUTH_TOKEN_SECRET=bench-token-secret \
+  HUIZHEN_WEB_ROOT=${HUIZHEN_WEB_ROOT:-$ROOT/web-client} \
     "$@" "$BUILD/server/huizhen" > "$OUT/huizhen.log" 2>&1 &
   SERVER_PID=$!
   for _ in $(seq 600); do
@@ -94,12 +103,12 @@ loadgen() { # server scenario [extra args...]
   shift 2
   timeout 900 "$LG" --server "$server" --url "$URL" --admin-key $KEY --ip $IP \
     --server-pid "$SERVER_PID" --scenario "$scenario" --window "$WINDOW" --duration 840 \
-    --max-peers 600 "$@" >> "$OUT/results.jsonl" 2>> "$OUT/loadgen.log" || \
+    --max-peers 600 ${SRTP_PROFILE:+--srtp-profile "$SRTP_PROFILE"} "$@" >> "$OUT/results.jsonl" 2>> "$OUT/loadgen.log" || \
     echo "loadgen $server $scenario exited $?" | tee -a "$OUT/loadgen.log" >&2
 }
 
 for server in $SERVERS; do
-  for scenario in fanout consult storm; do
+  for scenario in ${SCENARIOS:-fanout consult storm}; do
     echo "== $server $scenario" | tee -a "$OUT/loadgen.log" >&2
     start_server "$server"
     case $scenario in

@@ -2,16 +2,23 @@
  *
  * Every check below is in the order libsrtp2 2.5 (srtp/srtp.c) makes it, so
  * that both give the same HzSrtpStatus for the same input; the comments name
- * the libsrtp2 function each piece mirrors. */
+ * the libsrtp2 function each piece mirrors.
+ *
+ * Hot path: OpenSSL 3.0 looks the IV length up by name (OSSL_PARAM_locate)
+ * on every EVP_CipherInit_ex with an IV, and EVP_MAC HMAC mallocs a digest
+ * context per packet. So AES-CM is an AES-128-ECB keystream of counter blocks
+ * (context keyed once) XORed in, and HMAC-SHA1 (RFC 2104) starts from SHA_CTX
+ * states pre-keyed with ipad/opad, copied by value: hand-written for speed,
+ * checked bit for bit against libsrtp2 (test-srtp-evp.c, fuzz-srtp.c). */
+#define OPENSSL_SUPPRESS_DEPRECATED /* SHA1_Init/Update/Final: no provider dispatch */
 #include "hz-srtp-evp.h"
 
 #include <string.h>
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_CIPHER_CTX, EVP_CIPHER_CTX_free)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_MAC_CTX, EVP_MAC_CTX_free)
 
 #define HZ_RTP_HEADER_LEN 12
 #define HZ_RTCP_HEADER_LEN 8
@@ -21,6 +28,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_MAC_CTX, EVP_MAC_CTX_free)
 #define HZ_AES_CM_TAG_LEN 10
 #define HZ_GCM_TAG_LEN 16
 #define HZ_SHA1_LEN 20
+#define HZ_SHA1_BLOCK 64
+#define HZ_AES_BLOCK 16
+#define HZ_CTR_CHUNK 1024 /* keystream octets made per EVP_EncryptUpdate */
+typedef guint8 HzV16 __attribute__ ((vector_size (16)));
 
 /* libsrtp2's rdbx (RTP, window as configured by hz-srtp.c) and rdb (SRTCP,
  * fixed 128) */
@@ -40,11 +51,17 @@ typedef struct {
   unsigned __int128 rtcp_window;
 } HzSrtpEvpStream;
 
+/* HMAC-SHA1 keyed once: the states after the ipad and opad blocks */
 typedef struct {
-  EVP_CIPHER_CTX *rtp_cipher;
+  SHA_CTX inner;
+  SHA_CTX outer;
+} HzSrtpEvpHmac;
+
+typedef struct {
+  EVP_CIPHER_CTX *rtp_cipher;  /* AES-128-GCM, or AES-128-ECB for AES-CM */
   EVP_CIPHER_CTX *rtcp_cipher;
-  EVP_MAC_CTX *rtp_auth; /* AES-CM only */
-  EVP_MAC_CTX *rtcp_auth;
+  HzSrtpEvpHmac rtp_auth; /* AES-CM only */
+  HzSrtpEvpHmac rtcp_auth;
   guint8 rtp_salt[14];
   guint8 rtcp_salt[14];
   GHashTable *streams; /* SSRC -> HzSrtpEvpStream */
@@ -59,21 +76,6 @@ struct _HzSrtpEvp {
   HzSrtpEvpDir in;
   HzSrtpEvpDir out;
 };
-
-static gpointer
-hz_srtp_evp_fetch_hmac (gpointer data)
-{
-  return EVP_MAC_fetch (NULL, OSSL_MAC_NAME_HMAC, NULL);
-}
-
-/* EVP_MAC_fetch is slow: once per process */
-static EVP_MAC *
-hz_srtp_evp_hmac (void)
-{
-  static GOnce once = G_ONCE_INIT;
-  g_once (&once, hz_srtp_evp_fetch_hmac, NULL);
-  return once.retval;
-}
 
 static inline guint16
 rd16 (const guint8 *p)
@@ -115,18 +117,24 @@ hz_srtp_evp_derive (const guint8 *master_key, const guint8 *master_salt, gsize s
   return TRUE;
 }
 
-static EVP_MAC_CTX *
-hz_srtp_evp_hmac_new (const guint8 *key)
+/* RFC 2104 with a 20-octet key (shorter than the block): the inner and
+ * outer states after one block of key XOR ipad / opad */
+static gboolean
+hz_srtp_evp_hmac_init (HzSrtpEvpHmac *hmac, const guint8 *key)
 {
-  g_autoptr(EVP_MAC_CTX) ctx = EVP_MAC_CTX_new (hz_srtp_evp_hmac ());
-  OSSL_PARAM params[] = {
-    OSSL_PARAM_construct_utf8_string (OSSL_MAC_PARAM_DIGEST, (char *) "SHA1", 0),
-    OSSL_PARAM_construct_end (),
-  };
+  guint8 pad[HZ_SHA1_BLOCK];
+  gboolean ok;
 
-  if (ctx == NULL || EVP_MAC_init (ctx, key, HZ_SHA1_LEN, params) != 1)
-    return NULL;
-  return g_steal_pointer (&ctx);
+  memset (pad, 0x36, sizeof (pad));
+  for (guint i = 0; i < HZ_SHA1_LEN; i++)
+    pad[i] ^= key[i];
+  ok = SHA1_Init (&hmac->inner) == 1 && SHA1_Update (&hmac->inner, pad, sizeof (pad)) == 1;
+  memset (pad, 0x5c, sizeof (pad));
+  for (guint i = 0; i < HZ_SHA1_LEN; i++)
+    pad[i] ^= key[i];
+  ok = ok && SHA1_Init (&hmac->outer) == 1 && SHA1_Update (&hmac->outer, pad, sizeof (pad)) == 1;
+  OPENSSL_cleanse (pad, sizeof (pad));
+  return ok;
 }
 
 /* One direction's contexts from its session keys. GCM contexts are set up
@@ -137,8 +145,12 @@ hz_srtp_evp_dir_init (HzSrtpEvpDir *dir, gboolean gcm, gboolean encrypt,
                       const guint8 *rtcp_key, const guint8 *rtcp_salt, const guint8 *rtcp_auth,
                       GError **error)
 {
-  const EVP_CIPHER *cipher = gcm ? EVP_aes_128_gcm () : EVP_aes_128_ctr ();
+  /* AES-CM only ever encrypts counter blocks (see the top of the file) */
+  const EVP_CIPHER *cipher = gcm ? EVP_aes_128_gcm () : EVP_aes_128_ecb ();
   gsize salt_len = gcm ? 12 : 14;
+
+  if (!gcm)
+    encrypt = TRUE;
 
   dir->streams = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
   dir->rtp_cipher = EVP_CIPHER_CTX_new ();
@@ -149,12 +161,13 @@ hz_srtp_evp_dir_init (HzSrtpEvpDir *dir, gboolean gcm, gboolean encrypt,
     g_set_error (error, HZ_SRTP_ERROR, HZ_SRTP_ERROR_EVP, "cannot set up the AES context");
     return FALSE;
   }
+  EVP_CIPHER_CTX_set_padding (dir->rtp_cipher, 0); /* ECB: whole blocks only, never fails */
+  EVP_CIPHER_CTX_set_padding (dir->rtcp_cipher, 0);
   memcpy (dir->rtp_salt, rtp_salt, salt_len);
   memcpy (dir->rtcp_salt, rtcp_salt, salt_len);
   if (!gcm) {
-    dir->rtp_auth = hz_srtp_evp_hmac_new (rtp_auth);
-    dir->rtcp_auth = hz_srtp_evp_hmac_new (rtcp_auth);
-    if (dir->rtp_auth == NULL || dir->rtcp_auth == NULL) {
+    if (!hz_srtp_evp_hmac_init (&dir->rtp_auth, rtp_auth) ||
+        !hz_srtp_evp_hmac_init (&dir->rtcp_auth, rtcp_auth)) {
       g_set_error (error, HZ_SRTP_ERROR, HZ_SRTP_ERROR_EVP, "cannot set up HMAC-SHA1");
       return FALSE;
     }
@@ -185,8 +198,8 @@ hz_srtp_evp_dir_clear (HzSrtpEvpDir *dir)
 {
   g_clear_pointer (&dir->rtp_cipher, EVP_CIPHER_CTX_free);
   g_clear_pointer (&dir->rtcp_cipher, EVP_CIPHER_CTX_free);
-  g_clear_pointer (&dir->rtp_auth, EVP_MAC_CTX_free);
-  g_clear_pointer (&dir->rtcp_auth, EVP_MAC_CTX_free);
+  OPENSSL_cleanse (&dir->rtp_auth, sizeof (dir->rtp_auth));
+  OPENSSL_cleanse (&dir->rtcp_auth, sizeof (dir->rtcp_auth));
   g_clear_pointer (&dir->streams, g_hash_table_unref);
   OPENSSL_cleanse (dir->rtp_salt, sizeof (dir->rtp_salt));
   OPENSSL_cleanse (dir->rtcp_salt, sizeof (dir->rtcp_salt));
@@ -480,30 +493,61 @@ hz_srtp_evp_gcm_iv (guint8 *iv, const guint8 *salt, const guint8 *ssrc, guint64 
     iv[6 + i] ^= (guint8) (index >> (40 - 8 * i));
 }
 
+/* AES-128-CTR as EVP_aes_128_ctr does it (the whole 16-octet block is a
+ * big-endian counter starting at @iv), from @ctx, an AES-128-ECB context:
+ * counter blocks -> keystream -> XOR, HZ_CTR_CHUNK octets at a time. */
 static gboolean
 hz_srtp_evp_ctr (EVP_CIPHER_CTX *ctx, const guint8 *iv, guint8 *data, gsize len)
 {
-  int n = 0;
+  guint64 ks[HZ_CTR_CHUNK / 8] __attribute__ ((aligned (16))), hi, lo;
+  HzV16 w;
 
-  if (EVP_CipherInit_ex (ctx, NULL, NULL, NULL, iv, -1) != 1)
-    return FALSE;
-  return len == 0 || EVP_CipherUpdate (ctx, data, &n, data, (int) len) == 1;
+  memcpy (&hi, iv, 8);
+  memcpy (&lo, iv + 8, 8);
+  hi = GUINT64_FROM_BE (hi);
+  lo = GUINT64_FROM_BE (lo);
+  while (len > 0) {
+    gsize chunk = MIN (len, sizeof (ks)), i;
+    gsize blocks = (chunk + HZ_AES_BLOCK - 1) / HZ_AES_BLOCK;
+    int n = 0;
+
+    for (gsize b = 0; b < blocks; b++, hi += ++lo == 0) {
+      ks[2 * b] = GUINT64_TO_BE (hi);
+      ks[2 * b + 1] = GUINT64_TO_BE (lo);
+    }
+    if (EVP_EncryptUpdate (ctx, (guint8 *) ks, &n, (guint8 *) ks, (int) (blocks * HZ_AES_BLOCK)) != 1)
+      return FALSE;
+    for (i = 0; i + 16 <= chunk; i += 16) { /* 16 octets at a time; data may be unaligned */
+      memcpy (&w, data + i, 16);
+      w ^= *(const HzV16 *) (ks + i / 8);
+      memcpy (data + i, &w, 16);
+    }
+    for (; i < chunk; i++)
+      data[i] ^= ((const guint8 *) ks)[i];
+    data += chunk;
+    len -= chunk;
+  }
+  return TRUE;
 }
 
 /* HMAC-SHA1 over @a (and @b if any), first @tag_len octets to @tag */
 static gboolean
-hz_srtp_evp_hmac_sha1 (EVP_MAC_CTX *ctx, const guint8 *a, gsize a_len,
+hz_srtp_evp_hmac_sha1 (const HzSrtpEvpHmac *hmac, const guint8 *a, gsize a_len,
                        const guint8 *b, gsize b_len, guint8 *tag, gsize tag_len)
 {
+  SHA_CTX ctx = hmac->inner;
   guint8 full[HZ_SHA1_LEN];
-  gsize n = 0;
+  gboolean ok;
 
-  if (EVP_MAC_init (ctx, NULL, 0, NULL) != 1 || EVP_MAC_update (ctx, a, a_len) != 1 ||
-      (b_len > 0 && EVP_MAC_update (ctx, b, b_len) != 1) ||
-      EVP_MAC_final (ctx, full, &n, sizeof (full)) != 1)
-    return FALSE;
-  memcpy (tag, full, tag_len);
-  return TRUE;
+  ok = SHA1_Update (&ctx, a, a_len) == 1 &&
+       (b_len == 0 || SHA1_Update (&ctx, b, b_len) == 1) &&
+       SHA1_Final (full, &ctx) == 1;
+  ctx = hmac->outer;
+  ok = ok && SHA1_Update (&ctx, full, sizeof (full)) == 1 && SHA1_Final (full, &ctx) == 1;
+  if (ok)
+    memcpy (tag, full, tag_len);
+  OPENSSL_cleanse (&ctx, sizeof (ctx));
+  return ok;
 }
 
 /* One AES-GCM pass: AAD @aad1 (+ @aad2), in place over @data; seals (writes
@@ -570,7 +614,7 @@ hz_srtp_evp_protect_rtp (HzSrtpEvp *self, guint8 *buf, gsize *len)
     if (!hz_srtp_evp_ctr (self->out.rtp_cipher, iv, buf + hdr_len, *len - hdr_len))
       return HZ_SRTP_ERR_AUTH;
     wr32 (roc, (guint32) (est >> 16));
-    if (!hz_srtp_evp_hmac_sha1 (self->out.rtp_auth, buf, *len, roc, 4, buf + *len, HZ_AES_CM_TAG_LEN))
+    if (!hz_srtp_evp_hmac_sha1 (&self->out.rtp_auth, buf, *len, roc, 4, buf + *len, HZ_AES_CM_TAG_LEN))
       return HZ_SRTP_ERR_AUTH;
   }
   *len += self->tag_len;
@@ -624,7 +668,7 @@ hz_srtp_evp_unprotect_rtp (HzSrtpEvp *self, guint8 *buf, gsize *len)
     if (hdr_len > n - HZ_AES_CM_TAG_LEN)
       return HZ_SRTP_ERR_BAD_PACKET;
     wr32 (roc, (guint32) (est >> 16));
-    if (!hz_srtp_evp_hmac_sha1 (self->in.rtp_auth, buf, n - HZ_AES_CM_TAG_LEN, roc, 4,
+    if (!hz_srtp_evp_hmac_sha1 (&self->in.rtp_auth, buf, n - HZ_AES_CM_TAG_LEN, roc, 4,
                                 tag, HZ_AES_CM_TAG_LEN))
       return HZ_SRTP_ERR_AUTH;
     if (CRYPTO_memcmp (tag, buf + n - HZ_AES_CM_TAG_LEN, HZ_AES_CM_TAG_LEN) != 0)
@@ -675,7 +719,7 @@ hz_srtp_evp_protect_rtcp (HzSrtpEvp *self, guint8 *buf, gsize *len)
     if (!hz_srtp_evp_ctr (self->out.rtcp_cipher, iv, buf + HZ_RTCP_HEADER_LEN, n - HZ_RTCP_HEADER_LEN))
       return HZ_SRTP_ERR_AUTH;
     memcpy (buf + n, trailer, HZ_SRTCP_TRAILER_LEN);
-    if (!hz_srtp_evp_hmac_sha1 (self->out.rtcp_auth, buf, n + HZ_SRTCP_TRAILER_LEN, NULL, 0,
+    if (!hz_srtp_evp_hmac_sha1 (&self->out.rtcp_auth, buf, n + HZ_SRTCP_TRAILER_LEN, NULL, 0,
                                 buf + n + HZ_SRTCP_TRAILER_LEN, HZ_AES_CM_TAG_LEN))
       return HZ_SRTP_ERR_AUTH;
   }
@@ -740,7 +784,7 @@ hz_srtp_evp_unprotect_rtcp (HzSrtpEvp *self, guint8 *buf, gsize *len)
     st = hz_srtp_evp_rdb_check (stream, index);
     if (st != HZ_SRTP_OK)
       return st;
-    if (!hz_srtp_evp_hmac_sha1 (self->in.rtcp_auth, buf, auth_len, NULL, 0, tag, HZ_AES_CM_TAG_LEN))
+    if (!hz_srtp_evp_hmac_sha1 (&self->in.rtcp_auth, buf, auth_len, NULL, 0, tag, HZ_AES_CM_TAG_LEN))
       return HZ_SRTP_ERR_AUTH;
     if (CRYPTO_memcmp (tag, buf + auth_len, HZ_AES_CM_TAG_LEN) != 0)
       return HZ_SRTP_ERR_AUTH;

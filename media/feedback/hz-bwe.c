@@ -14,7 +14,7 @@
 #define BETA 0.85
 #define INCREASE_PER_S 1.08
 #define ACKED_WINDOW_US (500 * G_TIME_SPAN_MILLISECOND)
-#define ACKED_RING 2048
+#define ACKED_RING 1024 /* 500 ms at 2,000 packets/s; 12 KiB per subscriber */
 #define LOSS_EVAL_US G_TIME_SPAN_SECOND       /* ours: loss over ≥ 1 s ... */
 #define LOSS_EVAL_MIN_PACKETS 30             /* ... and ≥ 30 packets */
 #define LOSS_EVAL_MAX_PACKETS 300            /* or at once after 300 */

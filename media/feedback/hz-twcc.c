@@ -321,12 +321,14 @@ hz_twcc_recv_build_feedback (HzTwccRecv *rx,
 
 /* ---- send side ------------------------------------------------------------- */
 
+/* 16 octets: one per subscriber per sent packet in the window, so packed
+ * (an SRTP packet is < 64 KiB) */
 typedef struct {
   gint64 send_us;
-  guint size;
+  guint16 size;
   guint16 seq;
-  gboolean used;
-  gboolean acked;                   /* reported received already */
+  guint8 used;
+  guint8 acked;                     /* reported received already */
 } SentSlot;
 
 struct _HzTwccSend {
@@ -363,7 +365,7 @@ hz_twcc_send_register (HzTwccSend *tx, guint16 twcc_seq, gsize size, gint64 now_
   s->used = TRUE;
   s->acked = FALSE;
   s->send_us = now_us;
-  s->size = (guint) MIN (size, G_MAXUINT);
+  s->size = (guint16) MIN (size, G_MAXUINT16);
 }
 
 /* Parses a transport-cc feedback FCI from the subscriber (HzRtcpFb.fci and

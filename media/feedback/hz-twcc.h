@@ -24,7 +24,9 @@ typedef enum {
   HZ_TWCC_ERROR_INVALID,   /* malformed feedback */
 } HzTwccError;
 
-#define HZ_TWCC_WINDOW 4096            /* packets remembered, each side */
+/* packets remembered, each side: ~1 s at 1,000 packets/s, far more than an
+ * RTT plus a feedback interval; sized per subscriber (16 KiB of send slots) */
+#define HZ_TWCC_WINDOW 1024
 #define HZ_TWCC_FEEDBACK_INTERVAL_US (50 * G_TIME_SPAN_MILLISECOND)
 #define HZ_TWCC_DELTA_US 250           /* receive delta unit */
 #define HZ_TWCC_REFERENCE_US 64000     /* reference time unit */

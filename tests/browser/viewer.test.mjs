@@ -258,6 +258,12 @@ try {
     const s = window.hzViewer.state();
     return (s.view && s.view.kind === 'dicom') || s.lastError !== null;
   }, null, 'A: the share ends (shown or an error)', 45000);
+  if (apiReady && settled) {
+    await waitFor(A.page, () => {
+      const v = window.hzViewer.state().view;
+      return v && v.window !== null;
+    }, null, 'A: the first slice is rendered');
+  }
   const a1 = await viewerState(A.page);
   if (!apiReady) {
     skip('sharing a DICOM series, following it and late join', `the server has no documents API yet: ${api}`);
@@ -354,12 +360,9 @@ try {
     // A file that is none of DICOM, PDF, PNG, JPEG: a clear "bad file" message.
     const bad = join(fixtureDir, 'not-a-scan.dcm');
     writeFileSync(bad, 'this is not a DICOM file\n'.repeat(20));
-    const errsBefore = (await viewerState(A.page)).lastError;
+    const errsBefore = (await viewerState(A.page)).errors;
     await A.page.setInputFiles('#viewer-file', [bad]);
-    const refused = await waitFor(A.page, (before) => {
-      const e = window.hzViewer.state().lastError;
-      return e !== null && JSON.stringify(e) !== before;
-    }, JSON.stringify(errsBefore), 'A: the bad file is refused');
+    const refused = await waitFor(A.page, (before) => window.hzViewer.state().errors > before, errsBefore, 'A: the bad file is refused');
     const badErr = (await viewerState(A.page)).lastError;
     const badMsg = await A.page.textContent('#viewer-message');
     checks.ok(refused && badErr.key === 'viewer.err_bad_file' && [400, 415, 422].includes(badErr.status) && !badMsg.includes('viewer.'),

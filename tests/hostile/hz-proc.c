@@ -6,9 +6,17 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 
 /* ---- the server process ---- */
+
+/* The server dies with the test, even when the test aborts. */
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
 
 static void
 rm_rf (const char *path)
@@ -72,6 +80,7 @@ hz_proc_start (const char *data_dir, const char *const *env_extra)
     g_subprocess_launcher_setenv (l, kv[0], kv[1] != NULL ? kv[1] : "", TRUE);
   }
   g_subprocess_launcher_set_stdout_file_path (l, log);
+  g_subprocess_launcher_set_child_setup (l, die_with_parent, NULL, NULL);
   p->proc = g_subprocess_launcher_spawn (l, &error, bin, NULL);
   g_assert_no_error (error);
   p->pid = atoi (g_subprocess_get_identifier (p->proc));

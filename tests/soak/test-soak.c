@@ -78,8 +78,8 @@ test_soak (void)
   double minutes = env_double ("HUIZHEN_SOAK_MINUTES", 2);
   double max_slope = env_double ("HUIZHEN_SOAK_MAX_SLOPE_KB_PER_MIN", 1024);
   g_autoptr(HzProc) p = hz_proc_start (NULL, NULL);
-  g_autofree char *room = hz_test_create_room (&p->ts, "teaching");
-  g_autofree char *tw = hz_test_issue_token (&p->ts, room, "watcher", "student");
+  g_autofree char *room = hz_test_create_room (&p->ts, "consult");
+  g_autofree char *tw = hz_test_issue_token (&p->ts, room, "watcher", "specialist");
   g_autoptr(HzTestClient) watcher = hz_test_client_new (p->base_url);
   g_autoptr(JsonObject) jw = hz_test_client_join (watcher, tw);
   g_autoptr(GArray) samples = g_array_new (FALSE, TRUE, sizeof (Sample));

@@ -23,9 +23,24 @@ typedef struct {
   guint64 tick_count, tick_late_sum_us;
 } Snap;
 
+/* The only SRTP profile our peers offer/accept when --srtp-profile is given.
+ * media/crypto sets its list on the certificate's SSL_CTX (GCM first) and
+ * has no setter, so the load generator is linked with
+ * -Wl,--wrap=SSL_CTX_set_tlsext_use_srtp and replaces the list here. */
+static const char *lg_srtp_profiles;
+
+int __real_SSL_CTX_set_tlsext_use_srtp (void *ctx, const char *profiles);
+int __wrap_SSL_CTX_set_tlsext_use_srtp (void *ctx, const char *profiles);
+
+int
+__wrap_SSL_CTX_set_tlsext_use_srtp (void *ctx, const char *profiles)
+{
+  return __real_SSL_CTX_set_tlsext_use_srtp (ctx, lg_srtp_profiles != NULL ? lg_srtp_profiles : profiles);
+}
+
 static struct {
   char *server, *url, *admin_key, *ip, *clip_dir, *scenario, *steps;
-  char *window_start_cmd, *window_end_cmd, *label;
+  char *window_start_cmd, *window_end_cmd, *label, *srtp_profile;
   gint duration_s, max_peers, window_s, rooms, storm, server_pid;
   double loss_stop;
 } opt = { .duration_s = 300, .max_peers = 600, .window_s = 10, .rooms = 10, .storm = 50,
@@ -499,6 +514,7 @@ main (int argc, char **argv)
     { "loss-stop", 0, 0, G_OPTION_ARG_DOUBLE, &opt.loss_stop, "fanout stops past this loss (default 0.01)", "F" },
     { "clip", 0, 0, G_OPTION_ARG_FILENAME, &opt.clip_dir, "directory of clip-video.rtp and clip-audio.rtp", "DIR" },
     { "label", 0, 0, G_OPTION_ARG_STRING, &opt.label, "free text copied into every JSON line", "TEXT" },
+    { "srtp-profile", 0, 0, G_OPTION_ARG_STRING, &opt.srtp_profile, "offer only this SRTP profile: cm (AES_CM_128_HMAC_SHA1_80, what Chromium negotiates) or gcm", "cm|gcm" },
     { "window-start-cmd", 0, 0, G_OPTION_ARG_STRING, &opt.window_start_cmd, "run before each window (e.g. callgrind_control -z)", "CMD" },
     { "window-end-cmd", 0, 0, G_OPTION_ARG_STRING, &opt.window_end_cmd, "run after each window (e.g. callgrind_control -d)", "CMD" },
     { NULL }
@@ -523,6 +539,14 @@ main (int argc, char **argv)
     opt.steps = g_strdup ("10,50,100,200,300,500");
   if (opt.clip_dir == NULL)
     opt.clip_dir = g_strdup (LG_CLIP_DIR);
+  if (g_strcmp0 (opt.srtp_profile, "cm") == 0) {
+    lg_srtp_profiles = "SRTP_AES128_CM_SHA1_80";
+  } else if (g_strcmp0 (opt.srtp_profile, "gcm") == 0) {
+    lg_srtp_profiles = "SRTP_AEAD_AES_128_GCM";
+  } else if (opt.srtp_profile != NULL) {
+    g_printerr ("hz-loadgen: --srtp-profile is cm or gcm\n");
+    return 2;
+  }
   if (strcmp (opt.server, "huizhen") == 0) {
     run.adapter = &lg_adapter_huizhen;
   } else if (strcmp (opt.server, "janus") == 0) {

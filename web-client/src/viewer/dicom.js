@@ -75,6 +75,7 @@ export class DicomView {
     this.overlay.classList.add('viewer-overlay');
     this.overlay.setAttribute('aria-hidden', 'true');
     this.onEvent = () => {
+      this.#reassert();
       this.drawOverlay();
       this.onChange();
     };

@@ -464,6 +464,7 @@ export class Viewer {
   #fail(e) {
     const key = e instanceof DocumentsError ? e.key : 'viewer.err_open';
     this.lastError = { key, status: e && e.status, message: (e && e.message) || String(e) };
+    this.errors = (this.errors || 0) + 1;
     if (key === 'viewer.err_no_api') this.apiAvailable = false;
     this.#say(key, { message: this.lastError.message, status: this.lastError.status ?? '' }, 'error');
     console.warn(`huizhen viewer: ${(e && e.stack) || this.lastError.message}`);
@@ -596,6 +597,7 @@ export class Viewer {
       sent: this.sender.sent,
       received: this.received,
       lastError: this.lastError,
+      errors: this.errors || 0,
       view: this.view ? this.view.state() : null,
     };
   }
