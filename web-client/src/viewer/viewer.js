@@ -277,7 +277,7 @@ export class Viewer {
       this.view.setInteractive(this.#mayInteract());
       await this.view.open(blob);
     }
-    if (this.item !== item) return false; // another open overtook this one
+    if (!this.item || this.item.key !== item.key) return false; // another open overtook this one (a regrouped list keeps the key)
     if (state) await this.view.apply(state);
     this.#say(null);
     this.#applyInteractive();
