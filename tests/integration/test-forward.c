@@ -121,7 +121,7 @@ spray_garbage (guint16 port)
     for (gsize j = 0; j < sizeof junk; j++)
       junk[j] = (guint8) g_random_int ();
     junk[0] = (i % 4 == 0) ? 0x80 : (i % 4 == 1) ? 22 : (i % 4 == 2) ? 0x01 : junk[0];
-    g_socket_send_to (sock, to, (const char *) junk, 20 + (i * 37) % sizeof junk, NULL, NULL);
+    g_socket_send_to (sock, to, (const char *) junk, 20 + (i * 37) % (sizeof junk - 20), NULL, NULL);
   }
 }
 

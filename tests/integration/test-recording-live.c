@@ -33,7 +33,7 @@ clip_next (ClipStream *s, const guint8 **pkt, gsize *len, gint64 *offset_us)
   if (s->pos + 2 + *len > size || *len < 12)
     return FALSE;
   *pkt = d + s->pos + 2;
-  ts = ((*pkt)[4] << 24) | ((*pkt)[5] << 16) | ((*pkt)[6] << 8) | (*pkt)[7];
+  ts = ((guint32) (*pkt)[4] << 24) | ((guint32) (*pkt)[5] << 16) | ((guint32) (*pkt)[6] << 8) | (*pkt)[7];
   if (!s->started) {
     s->first_ts = ts;
     s->started = TRUE;
@@ -120,9 +120,10 @@ test_record_consult (void)
   g_autoptr(HzTestClient) spec = NULL;
   g_autoptr(JsonObject) joined = NULL, started = NULL, stopped = NULL;
   g_autoptr(HzRecordingInfo) info = NULL;
+  g_autofree char *gst_launch = g_find_program_in_path ("gst-launch-1.0");
   int status = 0;
 
-  if (make_clip == NULL || g_find_program_in_path ("gst-launch-1.0") == NULL) {
+  if (make_clip == NULL || gst_launch == NULL) {
     g_test_skip ("needs gst-launch-1.0 and tools/loadgen/make-clip.sh (HZ_MAKE_CLIP)");
     return;
   }
