@@ -42,4 +42,12 @@ if [ "${SKIP_ASAN:-0}" != 1 ]; then
     meson test -C "$asan" --print-errorlogs --num-processes 2 --timeout-multiplier "$mult" \
       --suite unit --suite integration --suite fuzz
 fi
+# Every fuzzer runs for a few seconds from its corpus (libFuzzer, clang).
+if [ "${SKIP_FUZZ:-0}" != 1 ]; then
+  fuzz="$build-fuzz"
+  [ -f "$fuzz/build.ninja" ] || \
+    CC=clang CXX=clang++ meson setup "$fuzz" -Dfuzzing=true -Dbrowser_tests=disabled
+  meson compile -C "$fuzz" $(ls tests/fuzz/fuzz-*.c | sed 's|.*/\(fuzz-[a-z0-9-]*\)\.c|tests/fuzz/\1|' | grep -v fuzz-main)
+  meson test -C "$fuzz" --no-rebuild --print-errorlogs --suite fuzz-run --timeout-multiplier "$mult"
+fi
 echo "test: all suites passed"

@@ -150,7 +150,7 @@ async function waitFor(page, fn, arg, what, timeout = EVENT_TIMEOUT_MS) {
     await page.waitForFunction(fn, arg, { timeout, polling: 100 });
     return true;
   } catch {
-    console.log(`  (timed out after ${timeout} ms waiting for: ${what})`);
+    console.log(`  (timed out after ${timeout} ms waiting for: ${what})`); // or the predicate threw
     return false;
   }
 }
@@ -292,7 +292,7 @@ try {
     await A.page.selectOption('#viewer-preset', 'lung');
     const aAt = await waitFor(A.page, ([n, w]) => {
       const v = window.hzViewer.state().view;
-      return v && v.slice === n && Math.round(v.window.center) === w.center && Math.round(v.window.width) === w.width;
+      return v && v.slice === n && v.window !== null && Math.round(v.window.center) === w.center && Math.round(v.window.width) === w.width;
     }, [TARGET_SLICE, LUNG], 'A at slice N with the lung window');
     checks.ok(aAt, `A: the arrow keys scroll to slice ${TARGET_SLICE + 1} and the lung preset sets −600/1500`, JSON.stringify((await viewerState(A.page)).view));
 
@@ -307,7 +307,7 @@ try {
       checks.ok(bCtl && bName.includes(A.display_name), 'B: the holder\'s name is shown', bName);
       const bFollow = await waitFor(B.page, ([n, w, uid]) => {
         const v = window.hzViewer.state().view;
-        return v && v.series_uid === uid && v.slice === n && Math.round(v.window.center) === w.center && Math.round(v.window.width) === w.width;
+        return v && v.series_uid === uid && v.slice === n && v.window !== null && Math.round(v.window.center) === w.center && Math.round(v.window.width) === w.width;
       }, [TARGET_SLICE, LUNG, seriesUid], 'B follows A to slice N with the lung window', 45000);
       const b1 = await viewerState(B.page);
       checks.ok(bFollow, `B: opens the series and follows A to slice ${TARGET_SLICE + 1} and window −600/1500`, JSON.stringify(b1.view));
@@ -350,7 +350,7 @@ try {
         const cAt = await waitFor(C.page, ([n, w]) => {
           const s = window.hzViewer.state();
           const v = s.view;
-          return s.open && v && v.slice === n && Math.round(v.window.center) === w.center && Math.round(v.window.width) === w.width;
+          return s.open && v && v.slice === n && v.window !== null && Math.round(v.window.center) === w.center && Math.round(v.window.width) === w.width;
         }, [TARGET_SLICE, LUNG], 'C opens at slice N', 45000);
         checks.ok(cAt, `C (late): the viewer opens on slice ${TARGET_SLICE + 1} with the lung window`, JSON.stringify((await viewerState(C.page)).view));
         await shot(C, 'late-joiner');
