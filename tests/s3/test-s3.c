@@ -59,7 +59,9 @@ s3_for (const char *bucket, const char *secret)
                         bucket, g_getenv ("HUIZHEN_TEST_S3_ACCESS"),
                         secret != NULL ? secret : g_getenv ("HUIZHEN_TEST_S3_SECRET"), &error);
   g_assert_no_error (error);
-  hz_s3_set_retries (s3, 3, 10);
+  /* A freshly started Swift answers 503 ("reduce your request rate") until
+   * its servers settle: retry like a real deployment would, up to ~30 s. */
+  hz_s3_set_retries (s3, 8, 250);
   return s3;
 }
 
