@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 
 #include "hz-proc.h"
+#include "hz-recording.h"
 
 /* The participants' join rows of @room in the server's SQLite database. */
 static guint
@@ -184,6 +185,85 @@ test_frozen_client (void)
   g_assert_cmpuint (rss_max, <, rss0 + 32 * 1024);
 }
 
+/* SIGKILL while a consult is being recorded, then a restart on the same data
+ * directory: the partial recording is repaired and catalogued at start-up,
+ * the library lists it, and its tracks play (a duration close to what was
+ * recorded). */
+static void
+test_sigkill_while_recording (void)
+{
+  const char *make_clip = g_getenv ("HZ_MAKE_CLIP");
+  g_autofree char *gst_launch = g_find_program_in_path ("gst-launch-1.0");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *clip_dir = NULL, *cmd = NULL, *room = NULL, *tok = NULL, *dir = NULL;
+  g_autoptr(JsonObject) joined = NULL, started = NULL;
+  g_autoptr(JsonNode) list = NULL, entry = NULL;
+  g_autoptr(HzProc) p = NULL;
+  HzTestClient *c;
+  JsonArray *recs, *tracks;
+  const char *id;
+  int status = 0;
+
+  if (make_clip == NULL || gst_launch == NULL) {
+    g_test_skip ("needs gst-launch-1.0 and tools/loadgen/make-clip.sh (HZ_MAKE_CLIP)");
+    return;
+  }
+  clip_dir = g_dir_make_tmp ("hz-fault-clip-XXXXXX", &error);
+  g_assert_no_error (error);
+  cmd = g_strdup_printf ("%s %s 4", make_clip, clip_dir);
+  if (!g_spawn_command_line_sync (cmd, NULL, NULL, &status, NULL) ||
+      !g_spawn_check_wait_status (status, NULL)) {
+    g_test_skip ("GStreamer could not encode the clip");
+    return;
+  }
+
+  p = hz_proc_start (NULL, NULL);
+  dir = g_strdup (p->data_dir);
+  room = hz_test_create_room (&p->ts, "consult");
+  tok = hz_test_issue_token (&p->ts, room, "spec", "specialist");
+  c = hz_test_client_new (p->base_url);
+  joined = hz_test_client_join (c, tok);
+  g_assert_cmpstr (json_object_get_string_member (joined, "type"), ==, "joined");
+  g_assert_true (hz_test_client_publish (c, 0x9001, 0x9002));
+  g_assert_true (hz_test_client_wait_connected (c, TRUE, FALSE, 10000));
+  hz_test_client_send (c, "{\"type\":\"recording\",\"action\":\"start\"}");
+  started = hz_test_client_wait (c, "recording", 5000);
+  g_assert_cmpstr (json_object_get_string_member (started, "state"), ==, "started");
+  hz_test_client_pump (c, 200);
+  hz_test_client_send_clip (c, clip_dir, 0x9001, 0x9002, 3000);
+
+  p->own_dir = FALSE; /* the restart needs the data directory */
+  status = hz_proc_kill (p, SIGKILL);
+  g_assert_true (WIFSIGNALED (status));
+  hz_test_client_free (c);
+  hz_proc_free (g_steal_pointer (&p));
+
+  p = hz_proc_start (dir, NULL);
+  p->own_dir = TRUE;
+  g_assert_cmpuint (hz_test_http (p->base_url, "GET", "/api/v1/recordings", HZ_TEST_ADMIN_KEY, NULL, &list),
+                    ==, 200);
+  recs = json_object_get_array_member (json_node_get_object (list), "recordings");
+  g_assert_cmpuint (json_array_get_length (recs), ==, 1);
+  id = json_object_get_string_member (json_array_get_object_element (recs, 0), "id");
+  {
+    g_autofree char *path = g_strdup_printf ("/api/v1/recordings/%s", id);
+    g_assert_cmpuint (hz_test_http (p->base_url, "GET", path, HZ_TEST_ADMIN_KEY, NULL, &entry), ==, 200);
+  }
+  g_assert_true (json_object_get_boolean_member (json_node_get_object (entry), "recovered"));
+  tracks = json_object_get_array_member (json_node_get_object (entry), "tracks");
+  g_assert_cmpuint (json_array_get_length (tracks), ==, 2);
+  for (guint i = 0; i < json_array_get_length (tracks); i++) {
+    gint64 ms = json_object_get_int_member (json_array_get_object_element (tracks, i), "duration_ms");
+
+    g_test_message ("track %u: %" G_GINT64_FORMAT " ms after the crash", i, ms);
+    g_assert_cmpint (ms, >, 1500); /* ~3 s sent; the tail may be lost */
+  }
+  {
+    g_autofree char *rm = g_strdup_printf ("rm -rf %s", clip_dir);
+    g_spawn_command_line_sync (rm, NULL, NULL, NULL, NULL);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -195,5 +275,6 @@ main (int argc, char **argv)
   g_test_add_func ("/fault/sigkill-restart", test_sigkill_restart);
   g_test_add_func ("/fault/publisher-vanishes", test_publisher_vanishes);
   g_test_add_func ("/fault/frozen-client", test_frozen_client);
+  g_test_add_func ("/fault/sigkill-while-recording", test_sigkill_while_recording);
   return g_test_run ();
 }

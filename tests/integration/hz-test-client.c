@@ -635,3 +635,86 @@ hz_test_client_get_last_error (HzTestClient *c)
 {
   return c->last_error;
 }
+
+/* ---- a real VP8 + Opus clip (tools/loadgen/make-clip.sh), RFC 4571 framed ---- */
+
+typedef struct {
+  GBytes *data;
+  gsize pos;
+  guint32 clock_rate;
+  guint32 first_ts;
+  gboolean started;
+} ClipStream;
+
+/* RFC 4571 framing: 2-byte big-endian length, then the packet. */
+static gboolean
+clip_next (ClipStream *s, const guint8 **pkt, gsize *len, gint64 *offset_us)
+{
+  gsize size;
+  const guint8 *d = g_bytes_get_data (s->data, &size);
+  guint32 ts;
+
+  if (s->pos + 2 > size)
+    return FALSE;
+  *len = (d[s->pos] << 8) | d[s->pos + 1];
+  if (s->pos + 2 + *len > size || *len < 12)
+    return FALSE;
+  *pkt = d + s->pos + 2;
+  ts = ((guint32) (*pkt)[4] << 24) | ((guint32) (*pkt)[5] << 16) | ((guint32) (*pkt)[6] << 8) | (*pkt)[7];
+  if (!s->started) {
+    s->first_ts = ts;
+    s->started = TRUE;
+  }
+  *offset_us = (gint64) (guint32) (ts - s->first_ts) * G_USEC_PER_SEC / s->clock_rate;
+  return TRUE;
+}
+
+void
+hz_test_client_send_clip (HzTestClient *c, const char *dir, guint32 audio_ssrc, guint32 video_ssrc,
+                          guint max_ms)
+{
+  g_autofree char *vpath = g_build_filename (dir, "clip-video.rtp", NULL);
+  g_autofree char *apath = g_build_filename (dir, "clip-audio.rtp", NULL);
+  g_autoptr(GMappedFile) vf = g_mapped_file_new (vpath, FALSE, NULL);
+  g_autoptr(GMappedFile) af = g_mapped_file_new (apath, FALSE, NULL);
+  ClipStream s[2] = { { g_mapped_file_get_bytes (af), 0, 48000 }, { g_mapped_file_get_bytes (vf), 0, 90000 } };
+  guint32 ssrc[2] = { audio_ssrc, video_ssrc };
+  gint64 start = g_get_monotonic_time ();
+  guint8 buf[1500 + 160];
+  guint sent = 0;
+
+  g_assert_nonnull (vf);
+  g_assert_nonnull (af);
+  for (;;) {
+    gboolean any = FALSE;
+
+    for (guint k = 0; k < 2; k++) {
+      const guint8 *pkt;
+      gsize len;
+      gint64 off;
+
+      while (clip_next (&s[k], &pkt, &len, &off)) {
+        any = TRUE;
+        if (start + off > g_get_monotonic_time ())
+          break; /* not due yet */
+        if (max_ms > 0 && off > (gint64) max_ms * 1000)
+          break; /* past the requested length */
+        memcpy (buf, pkt, len);
+        buf[8] = ssrc[k] >> 24;
+        buf[9] = ssrc[k] >> 16;
+        buf[10] = ssrc[k] >> 8;
+        buf[11] = ssrc[k];
+        hz_peer_send_rtp (hz_test_client_get_publisher (c), buf, len, sizeof buf);
+        s[k].pos += 2 + len;
+        sent++;
+      }
+    }
+    if (!any || (max_ms > 0 && g_get_monotonic_time () - start > (gint64) max_ms * 1000))
+      break;
+    hz_test_client_pump (c, 2);
+  }
+  g_test_message ("sent %u clip packets", sent);
+  g_bytes_unref (s[0].data);
+  g_bytes_unref (s[1].data);
+}
+

@@ -77,6 +77,12 @@ GArray *hz_test_client_get_offered_ssrcs (HzTestClient *client);
 void hz_test_client_set_rtp_handler (HzTestClient *client, HzTestRtpFunc func, gpointer data);
 void hz_test_client_set_rtcp_handler (HzTestClient *client, HzTestRtpFunc func, gpointer data);
 
+/* Sends the clip in @dir (clip-audio.rtp, clip-video.rtp from
+ * tools/loadgen/make-clip.sh) through the publisher at its real pace with
+ * the given SSRCs, for at most @max_ms (0: all of it). */
+void hz_test_client_send_clip (HzTestClient *client, const char *dir, guint32 audio_ssrc,
+                               guint32 video_ssrc, guint max_ms);
+
 /* Iterates the default main context for @ms milliseconds. */
 void hz_test_iterate (guint ms);
 

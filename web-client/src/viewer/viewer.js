@@ -224,8 +224,19 @@ export class Viewer {
     }
     if (shownKey) {
       const again = this.items.find((i) => i.key === shownKey);
-      // A series that grew while shown keeps its place; the new slices come with the next open.
-      if (again) this.item = again;
+      if (again) {
+        const grew = again.kind === 'dicom' && this.view && this.view.sliceCount !== again.frames;
+        this.item = again;
+        // A series shown while its slices were still arriving (one document_shared each):
+        // reload its stack once they settle, at the slice and window shown.
+        if (grew) {
+          clearTimeout(this.regrowTimer);
+          this.regrowTimer = setTimeout(() => {
+            if (!this.item || this.item.key !== shownKey || !this.view) return;
+            this.#follow({ doc_id: this.item.docs[0].id, state: (!this.#mayInteract() && this.lastFollowed) || this.view.state() }, false);
+          }, 300);
+        }
+      }
     }
   }
 
@@ -309,7 +320,9 @@ export class Viewer {
           }
           this.unresolved = null;
           if (!this.open) this.setOpen(true);
-          if (!this.item || this.item.key !== item.key || !this.view) await this.openItem(item.key, state);
+          if (state) this.lastFollowed = state;
+          const grown = item.kind === 'dicom' && this.view && this.view.sliceCount !== item.frames;
+          if (!this.item || this.item.key !== item.key || !this.view || grown) await this.openItem(item.key, state);
           else if (state) await this.view.apply(state);
           this.render();
         }
