@@ -104,10 +104,41 @@ test_record_consult (void)
   hz_test_server_stop (ts);
 }
 
+/* The recordings directory cannot be written (here: it is a regular file,
+ * which stops root too): starting a recording fails with a clear error and
+ * the consult goes on. */
+static void
+test_unwritable_library (void)
+{
+  HzTestServer *ts = hz_test_server_start ();
+  g_autofree char *room = hz_test_create_room (ts, "consult");
+  g_autofree char *tok = hz_test_issue_token (ts, room, "spec", "specialist");
+  g_autofree char *blocker = g_build_filename (ts->data_dir, "recordings", NULL);
+  g_autoptr(HzTestClient) spec = hz_test_client_new (ts->base_url);
+  g_autoptr(JsonObject) joined = NULL, err = NULL, chat = NULL, rec = NULL;
+
+  g_assert_true (g_file_set_contents (blocker, "not a directory", -1, NULL));
+  joined = hz_test_client_join (spec, tok);
+  g_assert_cmpstr (json_object_get_string_member (joined, "type"), ==, "joined");
+  hz_test_client_send (spec, "{\"type\":\"recording\",\"action\":\"start\"}");
+  err = hz_test_client_wait (spec, "error", 5000);
+  g_assert_nonnull (err);
+  g_test_message ("refused: %s", json_object_get_string_member (err, "message"));
+  g_assert_true (strlen (json_object_get_string_member (err, "message")) > 0);
+  rec = hz_test_client_wait (spec, "recording", 300);
+  g_assert_null (rec); /* nobody is told a recording runs */
+  hz_test_client_send (spec, "{\"type\":\"chat\",\"text\":\"still in the consult\"}");
+  chat = hz_test_client_wait (spec, "chat", 5000);
+  g_assert_nonnull (chat);
+  g_clear_pointer (&spec, hz_test_client_free);
+  hz_test_server_stop (ts);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/integration/recording/live-consult", test_record_consult);
+  g_test_add_func ("/integration/recording/unwritable-library", test_unwritable_library);
   return g_test_run ();
 }
