@@ -7,6 +7,7 @@
 #include "hz-metrics.h"
 #include "hz-recording-catalog.h"
 #include "hz-recording-jobs.h"
+#include "hz-room-recording.h"
 #include "hz-api.h"
 #include "hz-audit.h"
 #include "hz-consult.h"
@@ -330,9 +331,12 @@ hz_server_shutdown (HzServer *self, const char *reason)
   if (self->signal == NULL)
     return;
   hz_signal_close_all (self->signal, reason);
-  /* Give the room_closed messages and close frames a moment to leave. */
+  /* Give the room_closed messages and close frames a moment to leave, and
+   * recordings the time to finalize their files (at most 20 s). */
   deadline = g_get_monotonic_time () + 200 * G_TIME_SPAN_MILLISECOND;
-  while (g_get_monotonic_time () < deadline)
+  while (g_get_monotonic_time () < deadline ||
+         (hz_room_recording_get_n_stopping () > 0 &&
+          g_get_monotonic_time () < deadline + 20 * G_USEC_PER_SEC))
     if (!g_main_context_iteration (ctx, FALSE))
       g_usleep (5000);
 }

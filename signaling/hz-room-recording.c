@@ -1,6 +1,8 @@
 /* hz-room-recording: taps, timeline and the stop of a room's recording. */
 #include "hz-room-recording.h"
 
+static gint n_stopping; /* atomic */
+
 typedef struct {
   guint32 track_id;
   HzTrackRecorder *recorder; /* owned by the HzRecording session */
@@ -160,6 +162,13 @@ stop_done (GObject *source, GAsyncResult *result, gpointer data)
     job->done (job->room_id, info, error, job->user_data);
   else
     g_clear_pointer (&info, hz_recording_info_free);
+  g_atomic_int_dec_and_test (&n_stopping);
+}
+
+guint
+hz_room_recording_get_n_stopping (void)
+{
+  return (guint) g_atomic_int_get (&n_stopping);
 }
 
 void
@@ -181,6 +190,7 @@ hz_room_recording_stop (HzRoomRecording *rec, HzRoomRecordingDone done, gpointer
   job->done = done;
   job->user_data = user_data;
   /* Finalizing the muxers waits for EOS: not on the main context. */
+  g_atomic_int_inc (&n_stopping);
   task = g_task_new (NULL, NULL, stop_done, NULL);
   g_task_set_task_data (task, job, stop_job_free);
   g_task_run_in_thread (task, stop_in_thread);

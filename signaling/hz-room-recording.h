@@ -42,5 +42,8 @@ void hz_room_recording_log (HzRoomRecording *rec, const char *event, const char 
 /* Stops feeding every recorder now, finalizes the files in a thread, calls
  * @done, and frees @rec. */
 void hz_room_recording_stop (HzRoomRecording *rec, HzRoomRecordingDone done, gpointer user_data);
+/* Recordings whose files are still being finalized (process-wide): a clean
+ * shutdown waits for 0 so every file is complete. */
+guint hz_room_recording_get_n_stopping (void);
 
 G_END_DECLS

@@ -190,7 +190,7 @@ test_frozen_client (void)
  * the library lists it, and its tracks play (a duration close to what was
  * recorded). */
 static void
-test_sigkill_while_recording (void)
+stop_while_recording (int sig)
 {
   const char *make_clip = g_getenv ("HZ_MAKE_CLIP");
   g_autofree char *gst_launch = g_find_program_in_path ("gst-launch-1.0");
@@ -233,8 +233,11 @@ test_sigkill_while_recording (void)
   hz_test_client_send_clip (c, clip_dir, 0x9001, 0x9002, 3000);
 
   p->own_dir = FALSE; /* the restart needs the data directory */
-  status = hz_proc_kill (p, SIGKILL);
-  g_assert_true (WIFSIGNALED (status));
+  status = hz_proc_kill (p, sig);
+  if (sig == SIGKILL)
+    g_assert_true (WIFSIGNALED (status));
+  else
+    g_assert_true (WIFEXITED (status) && WEXITSTATUS (status) == 0);
   hz_test_client_free (c);
   hz_proc_free (g_steal_pointer (&p));
 
@@ -249,19 +252,33 @@ test_sigkill_while_recording (void)
     g_autofree char *path = g_strdup_printf ("/api/v1/recordings/%s", id);
     g_assert_cmpuint (hz_test_http (p->base_url, "GET", path, HZ_TEST_ADMIN_KEY, NULL, &entry), ==, 200);
   }
-  g_assert_true (json_object_get_boolean_member (json_node_get_object (entry), "recovered"));
+  /* SIGKILL: repaired at start-up; SIGTERM: finalized before exit. */
+  g_assert_true (json_object_get_boolean_member (json_node_get_object (entry), "recovered") == (sig == SIGKILL));
   tracks = json_object_get_array_member (json_node_get_object (entry), "tracks");
   g_assert_cmpuint (json_array_get_length (tracks), ==, 2);
   for (guint i = 0; i < json_array_get_length (tracks); i++) {
     gint64 ms = json_object_get_int_member (json_array_get_object_element (tracks, i), "duration_ms");
 
-    g_test_message ("track %u: %" G_GINT64_FORMAT " ms after the crash", i, ms);
+    g_test_message ("track %u: %" G_GINT64_FORMAT " ms after signal %d", i, ms, sig);
     g_assert_cmpint (ms, >, 1500); /* ~3 s sent; the tail may be lost */
   }
   {
     g_autofree char *rm = g_strdup_printf ("rm -rf %s", clip_dir);
     g_spawn_command_line_sync (rm, NULL, NULL, NULL, NULL);
   }
+}
+
+static void
+test_sigkill_while_recording (void)
+{
+  stop_while_recording (SIGKILL);
+}
+
+/* SIGTERM while recording: the server finalizes the files before it exits. */
+static void
+test_sigterm_while_recording (void)
+{
+  stop_while_recording (SIGTERM);
 }
 
 int
@@ -276,5 +293,6 @@ main (int argc, char **argv)
   g_test_add_func ("/fault/publisher-vanishes", test_publisher_vanishes);
   g_test_add_func ("/fault/frozen-client", test_frozen_client);
   g_test_add_func ("/fault/sigkill-while-recording", test_sigkill_while_recording);
+  g_test_add_func ("/fault/sigterm-while-recording", test_sigterm_while_recording);
   return g_test_run ();
 }
