@@ -475,15 +475,7 @@ hz_consult_list_json (HzRoomStore *self, const HzConsultFilter *f, GError **erro
     json_builder_end_object (b);
   }
   json_builder_end_array (b);
-  json_builder_set_member_name (b, "limit");
-  json_builder_add_int_value (b, limit);
-  json_builder_set_member_name (b, "offset");
-  json_builder_add_int_value (b, f->offset);
-  json_builder_set_member_name (b, "next_offset");
-  if (rows->n_rows > limit)
-    json_builder_add_int_value (b, (gint64) f->offset + limit);
-  else
-    json_builder_add_null_value (b);
+  hz_room_store_add_page (b, limit, f->offset, rows->n_rows > limit);
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }

@@ -716,3 +716,17 @@ hz_participant_free (HzParticipant *p)
   g_clear_pointer (&p->left_at, g_date_time_unref);
   g_free (p);
 }
+
+void
+hz_room_store_add_page (JsonBuilder *b, guint limit, guint offset, gboolean more)
+{
+  json_builder_set_member_name (b, "limit");
+  json_builder_add_int_value (b, limit);
+  json_builder_set_member_name (b, "offset");
+  json_builder_add_int_value (b, offset);
+  json_builder_set_member_name (b, "next_offset");
+  if (more)
+    json_builder_add_int_value (b, (gint64) offset + limit);
+  else
+    json_builder_add_null_value (b);
+}

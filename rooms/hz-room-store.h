@@ -61,6 +61,10 @@ typedef struct {
 #define HZ_ROOM_STORE_PAGE_DEFAULT 50
 #define HZ_ROOM_STORE_PAGE_MAX     500
 
+/* The paging every list answer ends with: "limit", "offset" and
+ * "next_offset" (a number when @more, else null). */
+void         hz_room_store_add_page          (JsonBuilder *b, guint limit, guint offset, gboolean more);
+
 HzRoomStore *hz_room_store_new               (HzDb *db);
 void         hz_room_store_free              (HzRoomStore *self);
 HzDb        *hz_room_store_get_db            (HzRoomStore *self);

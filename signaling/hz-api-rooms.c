@@ -188,15 +188,7 @@ hz_api_rooms_list (HzHttpRequest *req, gpointer user_data)
   for (guint i = 0; i < rooms->len; i++)
     json_builder_add_value (b, hz_room_to_json (g_ptr_array_index (rooms, i)));
   json_builder_end_array (b);
-  json_builder_set_member_name (b, "limit");
-  json_builder_add_int_value (b, filter.limit);
-  json_builder_set_member_name (b, "offset");
-  json_builder_add_int_value (b, filter.offset);
-  json_builder_set_member_name (b, "next_offset");
-  if (more)
-    json_builder_add_int_value (b, (gint64) filter.offset + filter.limit);
-  else
-    json_builder_add_null_value (b);
+  hz_room_store_add_page (b, filter.limit, filter.offset, more);
   json_builder_end_object (b);
   out = json_builder_get_root (b);
   hz_http_request_respond_json (req, 200, out);
