@@ -85,6 +85,7 @@ export class DicomView {
     currentToken = this.token;
     if (!ready) ready = setup();
     await ready;
+    if (this.destroyed) return; // overtaken by a newer open while the libraries loaded
     this.series = series;
     this.imageIds = imageIdsFor(series.docs, urlOf);
     if (!this.engine) {
@@ -123,6 +124,7 @@ export class DicomView {
     this.clearMeasure();
     const start = Math.min(Math.max(0, startSlice | 0), this.imageIds.length - 1);
     await this.viewport.setStack(this.imageIds, start);
+    if (this.destroyed || !this.viewport) return;
     this.viewport.render();
     this.applyMode();
   }
@@ -344,6 +346,7 @@ export class DicomView {
   }
 
   destroy() {
+    this.destroyed = true; // every view shares one engine and viewport id: an open in flight must stop
     if (this.resizeObserver) this.resizeObserver.disconnect();
     if (this.group) this.group.removeViewports(ENGINE_ID, VIEWPORT_ID);
     if (this.engine) this.engine.disableElement(VIEWPORT_ID);

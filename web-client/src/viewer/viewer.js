@@ -30,6 +30,7 @@ export class Viewer {
     this.items = []; // grouped (series, pdf, image)
     this.item = null; // the item shown
     this.view = null; // DicomView | PdfView | ImageView
+    this.openGen = 0; // bumped by every openItem; only the latest installs its view
     this.open = false;
     this.controller = null;
     this.syncAvailable = true;
@@ -257,6 +258,10 @@ export class Viewer {
   async openItem(key, state = null) {
     const item = this.items.find((i) => i.key === key);
     if (!item) return false;
+    // Opens overlap (a document_shared event, the upload's answer, a follow): only
+    // the latest one may install its view; an older one stops at its next await.
+    const gen = ++this.openGen;
+    const stale = () => gen !== this.openGen;
     if (!this.open) this.setOpen(true);
     if (this.view) this.view.destroy();
     this.view = null;
@@ -271,6 +276,7 @@ export class Viewer {
     const room = this.ctx.roomId();
     if (item.kind === 'dicom') {
       const { DicomView, PRESETS } = await import('./dicom.js');
+      if (stale()) return false;
       this.presets = PRESETS;
       const v = new DicomView(container, { token, onChange });
       this.view = v;
@@ -278,17 +284,13 @@ export class Viewer {
       await v.open(item, (id) => documentUrl(room, id), state && Number.isFinite(state.slice) ? state.slice : 0);
     } else {
       const blob = await fetchDocument(room, item.docs[0].id, token);
-      if (item.kind === 'pdf') {
-        const { PdfView } = await import('./pdf.js');
-        this.view = new PdfView(container, { onChange });
-      } else {
-        const { ImageView } = await import('./image.js');
-        this.view = new ImageView(container, { onChange });
-      }
+      const { PdfView, ImageView } = item.kind === 'pdf' ? await import('./pdf.js') : await import('./image.js');
+      if (stale()) return false;
+      this.view = item.kind === 'pdf' ? new PdfView(container, { onChange }) : new ImageView(container, { onChange });
       this.view.setInteractive(this.#mayInteract());
       await this.view.open(blob);
     }
-    if (!this.item || this.item.key !== item.key) return false; // another open overtook this one (a regrouped list keeps the key)
+    if (stale()) return false; // another open overtook this one
     if (state) await this.view.apply(state);
     this.#say(null);
     this.#applyInteractive();
