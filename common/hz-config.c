@@ -69,6 +69,18 @@ static const HzConfigKey hz_config_keys[] = {
     "media worker threads, 1..16; default: the number of CPUs (at most 16)" },
   { "storage", "data_dir", HZ_KEY_STRING, F (data_dir), "./data",
     "embedded database, recordings, shared documents, generated secrets" },
+  { "storage", "s3_endpoint", HZ_KEY_STRING, F (s3_endpoint), NULL,
+    "http(s)://host[:port] of S3-compatible storage for recordings; unset: recordings stay on local disk" },
+  { "storage", "s3_region", HZ_KEY_STRING, F (s3_region), "us-east-1",
+    "SigV4 region of s3_endpoint" },
+  { "storage", "s3_bucket", HZ_KEY_STRING, F (s3_bucket), "huizhen-recordings",
+    "bucket holding the recordings library" },
+  { "storage", "s3_access_key", HZ_KEY_STRING, F (s3_access_key), NULL,
+    "access key of s3_endpoint" },
+  { "storage", "s3_secret_key", HZ_KEY_STRING, F (s3_secret_key), NULL,
+    "secret key of s3_endpoint" },
+  { "storage", "s3_keep_local", HZ_KEY_BOOL, F (s3_keep_local), "false",
+    "keep the local copy of a recording once it is uploaded" },
   { "database", "url", HZ_KEY_STRING, F (database_url), NULL,
     "sqlite:PATH or postgresql://user:pass@host:port/db; default sqlite:<data_dir>/huizhen.db" },
   { "rooms", "lobby_minutes", HZ_KEY_UINT, F (rooms_lobby_minutes), "15",
@@ -101,6 +113,12 @@ static const HzConfigKey hz_config_keys[] = {
     "redis://host:port/db shared by the nodes of a cluster; unset: a single node" },
   { "cluster", "node_id", HZ_KEY_STRING, F (node_id), NULL,
     "this node's name in the cluster; default: the host name when redis_url is set" },
+  { "cluster", "node_url", HZ_KEY_STRING, F (node_url), NULL,
+    "base URL other nodes and clients reach this node at; default: [http] public_url" },
+  { "cluster", "drain_grace_s", HZ_KEY_UINT, F (cluster_drain_grace_s), "300",
+    "on SIGTERM in a cluster, wait at most this many seconds for rooms to end, 0..86400" },
+  { "cluster", "cascade_viewers", HZ_KEY_UINT, F (cluster_cascade_viewers), "200",
+    "viewers of one teaching room a node takes before further viewers go to other nodes, 1..100000" },
   { "log", "level", HZ_KEY_STRING, F (log_level), "message",
     "error, warning, message, info or debug" },
 };
@@ -397,6 +415,22 @@ hz_config_validate_urls (HzConfig *self, GError **error)
   }
   if (self->redis_url != NULL && self->node_id == NULL)
     self->node_id = g_strdup (g_get_host_name ());
+  if (self->node_url == NULL)
+    self->node_url = g_strdup (self->public_url);
+  while (g_str_has_suffix (self->node_url, "/"))
+    self->node_url[strlen (self->node_url) - 1] = '\0';
+  if (self->s3_endpoint != NULL) {
+    if (!g_str_has_prefix (self->s3_endpoint, "http://") && !g_str_has_prefix (self->s3_endpoint, "https://")) {
+      g_set_error (error, HZ_CONFIG_ERROR, HZ_CONFIG_ERROR_INVALID,
+                   "[storage] s3_endpoint must start with http:// or https://, not \"%s\"", self->s3_endpoint);
+      return FALSE;
+    }
+    if (self->s3_access_key == NULL || self->s3_secret_key == NULL) {
+      g_set_error_literal (error, HZ_CONFIG_ERROR, HZ_CONFIG_ERROR_INVALID,
+                           "[storage] s3_endpoint needs s3_access_key and s3_secret_key");
+      return FALSE;
+    }
+  }
   return TRUE;
 }
 
@@ -415,6 +449,8 @@ hz_config_validate_records (HzConfig *self, GError **error)
     { "[documents] max_upload_mb", self->documents_max_upload_mb, 1, 65536 },
     { "[documents] max_files", self->documents_max_files, 1, 100000 },
     { "[pacs] timeout_s", self->pacs_timeout_s, 1, 3600 },
+    { "[cluster] drain_grace_s", self->cluster_drain_grace_s, 0, 86400 },
+    { "[cluster] cascade_viewers", self->cluster_cascade_viewers, 1, 100000 },
   };
 
   for (gsize i = 0; i < G_N_ELEMENTS (checks); i++) {

@@ -43,6 +43,12 @@ typedef struct {
   guint     workers;         /* 1..HZ_CONFIG_WORKERS_MAX; default: number of CPUs */
   /* [storage] */
   char     *data_dir;
+  char     *s3_endpoint;              /* unset: recordings stay local */
+  char     *s3_region;
+  char     *s3_bucket;
+  char     *s3_access_key;
+  char     *s3_secret_key;
+  gboolean  s3_keep_local;
   /* [database] */
   char     *database_url;    /* default "sqlite:<data_dir>/huizhen.db" */
   /* [rooms] */
@@ -67,6 +73,9 @@ typedef struct {
   /* [cluster] */
   char     *redis_url;
   char     *node_id;
+  char     *node_url;                 /* default: public_url */
+  guint     cluster_drain_grace_s;    /* 0..86400, default 300 */
+  guint     cluster_cascade_viewers;  /* 1..100000, default 200 */
   /* [log] */
   char     *log_level;       /* "error", "warning", "message", "info" or "debug" */
 } HzConfig;
