@@ -168,7 +168,7 @@ hz_docs_authorize (HzApiDocumentsContext *ctx, HzHttpRequest *req, const char *r
   if (deny == NULL && action == HZ_DOCS_SHARE && room != NULL && room->state == HZ_ROOM_STATE_CLOSED) {
     deny = "the room is closed";
     code = "room_closed";
-    status = 409;
+    status = 410; /* as the room store answers for tokens and joins */
   }
   if (deny != NULL) {
     hz_docs_audit (ctx, caller, req, audit_action, room_id, "denied", NULL);

@@ -739,7 +739,7 @@ def scenario(c):
     c.call("PATCH", "/api/v1/rooms/" + rid, 409, {"title": "again"}, label="closed")
     c.call("POST", "/api/v1/rooms/%s/tokens" % rid, 410, {
         "user": "u", "display_name": "d", "institution": "i", "role": "doctor"}, label="closed")
-    c.call("POST", "/api/v1/rooms/%s/documents" % rid, 409, png, ctype="image/png", label="closed")
+    c.call("POST", "/api/v1/rooms/%s/documents" % rid, 410, png, ctype="image/png", label="closed")
 
     # unknown endpoint, and the methods no route has
     r = c.request("GET", "/api/v1/nothing-here")
