@@ -2,15 +2,15 @@
 #include "hz-peer.h"
 
 #include <agent.h>
+#include <errno.h>
+#include <gio/gio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "hz-demux.h"
+#include "hz-send-batch.h"
 
 G_DEFINE_QUARK (hz-peer-error-quark, hz_peer_error)
-
-/* Large enough for any datagram a browser sends (DTLS flights are cut to
- * the MTU) plus the SRTP trailer when the receiver re-protects in place. */
-#define HZ_PEER_RECV_BUF 4096
 
 struct _HzPeer {
   GMainContext *context;
@@ -31,7 +31,14 @@ struct _HzPeer {
   char *local_ufrag, *local_pwd;
   char remote_addr[64];
   HzPeerStats stats;
-  guint8 recv_buf[HZ_PEER_RECV_BUF];
+
+  /* The direct send path: the selected pair's UDP socket (libnice's own,
+   * referenced) and the remote address, refreshed whenever libnice selects
+   * a pair. NULL for relayed (TURN) or TCP pairs: libnice sends those. */
+  GSocket *send_socket;
+  int send_fd;
+  socklen_t send_addr_len;
+  struct sockaddr_storage send_addr;
 };
 
 const char *
@@ -143,6 +150,24 @@ dtls_connected (HzPeer *self)
   hz_peer_set_state (self, HZ_PEER_STATE_CONNECTED);
 }
 
+/* The remote's first authenticated SRTP/SRTCP packet: it has finished its
+ * handshake, so it will not retransmit a flight nor need ours again, and
+ * the DTLS association (the OpenSSL SSL object: ~70-90 KiB of buffers and
+ * state per connection) is dropped; the SRTP keys are all that is kept.
+ * Later DTLS datagrams are dropped (counted in dropped_state), and no
+ * close_notify is sent when the peer is freed: the end of a connection is
+ * signalled on the WebSocket (and an unauthenticated close would be a
+ * forgery nobody could check anyway). */
+static void
+release_dtls (HzPeer *self)
+{
+  if (self->dtls_timer != NULL) {
+    g_source_destroy (self->dtls_timer);
+    g_clear_pointer (&self->dtls_timer, g_source_unref);
+  }
+  g_clear_pointer (&self->dtls, hz_dtls_free);
+}
+
 static void
 handle_dtls (HzPeer *self, const guint8 *buf, gsize len)
 {
@@ -182,10 +207,10 @@ recv_cb (NiceAgent *agent, guint stream_id, guint component_id, guint len, gchar
          gpointer user_data)
 {
   HzPeer *self = user_data;
-  guint8 *buf = self->recv_buf;
-  gsize n = len;
+  gsize buf_size, n = len;
+  guint8 *buf = hz_send_batch_recv_buffer (&buf_size);
 
-  if (len > HZ_PEER_RECV_BUF - HZ_SRTP_MAX_TRAILER) {
+  if (len > buf_size - HZ_SRTP_MAX_TRAILER) {
     self->stats.dropped_unknown++;
     return;
   }
@@ -203,6 +228,8 @@ recv_cb (NiceAgent *agent, guint stream_id, guint component_id, guint len, gchar
       self->stats.dropped_srtp++;
       return;
     }
+    if (G_UNLIKELY (self->dtls != NULL))
+      release_dtls (self);
     self->stats.rtp_in++;
     self->stats.bytes_in += len;
     if (self->cb.rtp != NULL)
@@ -218,6 +245,8 @@ recv_cb (NiceAgent *agent, guint stream_id, guint component_id, guint len, gchar
       self->stats.dropped_srtp++;
       return;
     }
+    if (G_UNLIKELY (self->dtls != NULL))
+      release_dtls (self);
     self->stats.rtcp_in++;
     if (self->cb.rtcp != NULL)
       self->cb.rtcp (self, buf, n, self->user_data);
@@ -243,6 +272,47 @@ update_remote_address (HzPeer *self)
   }
 }
 
+/* Takes the selected pair's socket for the direct send path, or drops it
+ * (relayed and TCP pairs, no pair) so that libnice sends. */
+static void
+update_send_path (HzPeer *self)
+{
+  NiceCandidate *local = NULL, *remote = NULL;
+  GSocket *sock = NULL;
+
+  if (self->send_fd >= 0)
+    hz_send_batch_flush (); /* nothing queued for the old pair stays behind */
+  g_clear_object (&self->send_socket);
+  self->send_fd = -1;
+  if (!nice_agent_get_selected_pair (self->agent, self->stream_id, 1, &local, &remote) ||
+      remote == NULL || remote->transport != NICE_CANDIDATE_TRANSPORT_UDP)
+    return;
+  sock = nice_agent_get_selected_socket (self->agent, self->stream_id, 1);
+  if (sock == NULL)
+    return;
+  if (g_socket_get_family (sock) != (nice_address_ip_version (&remote->addr) == 6
+                                         ? G_SOCKET_FAMILY_IPV6 : G_SOCKET_FAMILY_IPV4)) {
+    g_object_unref (sock);
+    return;
+  }
+  memset (&self->send_addr, 0, sizeof self->send_addr);
+  nice_address_copy_to_sockaddr (&remote->addr, (struct sockaddr *) &self->send_addr);
+  self->send_addr_len = nice_address_ip_version (&remote->addr) == 6 ? sizeof (struct sockaddr_in6)
+                                                                     : sizeof (struct sockaddr_in);
+  self->send_socket = sock;
+  self->send_fd = g_socket_get_fd (sock);
+}
+
+static void
+selected_pair_cb (NiceAgent *agent, guint stream_id, guint component_id, NiceCandidate *lcand,
+                  NiceCandidate *rcand, gpointer user_data)
+{
+  HzPeer *self = user_data;
+
+  update_remote_address (self);
+  update_send_path (self);
+}
+
 static void
 component_state_cb (NiceAgent *agent, guint stream_id, guint component_id, guint state,
                     gpointer user_data)
@@ -254,6 +324,7 @@ component_state_cb (NiceAgent *agent, guint stream_id, guint component_id, guint
   case NICE_COMPONENT_STATE_CONNECTED:
   case NICE_COMPONENT_STATE_READY:
     update_remote_address (self);
+    update_send_path (self);
     if (self->state != HZ_PEER_STATE_CHECKING)
       return;
     hz_peer_set_state (self, HZ_PEER_STATE_DTLS);
@@ -266,6 +337,7 @@ component_state_cb (NiceAgent *agent, guint stream_id, guint component_id, guint
     return;
   case NICE_COMPONENT_STATE_FAILED:
     g_message ("peer %s: ICE failed", self->remote_addr);
+    update_send_path (self);
     hz_peer_set_state (self, HZ_PEER_STATE_FAILED);
     return;
   default:
@@ -312,6 +384,7 @@ hz_peer_new (GMainContext *context, const HzPeerConfig *config,
   self->user_data = user_data;
   self->cert = hz_dtls_cert_ref (config->cert);
   self->early_candidates = g_ptr_array_new_with_free_func (g_free);
+  self->send_fd = -1;
   g_strlcpy (self->remote_addr, "(not connected)", sizeof self->remote_addr);
 
   /* No NICE_AGENT_OPTION_CONSENT_FRESHNESS: libnice 0.1.21 failed healthy
@@ -353,6 +426,7 @@ hz_peer_new (GMainContext *context, const HzPeerConfig *config,
   g_signal_connect (self->agent, "component-state-changed", G_CALLBACK (component_state_cb), self);
   g_signal_connect (self->agent, "new-candidate-full", G_CALLBACK (new_candidate_cb), self);
   g_signal_connect (self->agent, "candidate-gathering-done", G_CALLBACK (gathering_done_cb), self);
+  g_signal_connect (self->agent, "new-selected-pair-full", G_CALLBACK (selected_pair_cb), self);
   nice_agent_attach_recv (self->agent, self->stream_id, 1, context, recv_cb, self);
   return g_steal_pointer (&self);
 }
@@ -377,8 +451,13 @@ hz_peer_free (HzPeer *self)
     g_source_destroy (self->dtls_timer);
     g_source_unref (self->dtls_timer);
   }
+  if (self->send_fd >= 0) {
+    hz_send_batch_flush (); /* before the socket can close */
+    g_clear_object (&self->send_socket);
+    self->send_fd = -1;
+  }
   if (self->dtls != NULL && self->state == HZ_PEER_STATE_CONNECTED)
-    hz_dtls_close (self->dtls); /* close_notify tells the browser at once */
+    hz_dtls_close (self->dtls); /* not released yet (see release_dtls): close_notify */
   if (self->agent != NULL) {
     g_signal_handlers_disconnect_by_data (self->agent, self);
     nice_agent_attach_recv (self->agent, self->stream_id, 1, self->context, NULL, NULL);
@@ -539,6 +618,31 @@ hz_peer_get_remote_address (HzPeer *self)
   return self->remote_addr;
 }
 
+guint8 *
+hz_peer_get_send_buffer (HzPeer *self, gsize *size)
+{
+  *size = HZ_PEER_SEND_BUF;
+  return hz_send_batch_slot (self->context, HZ_PEER_SEND_BUF);
+}
+
+/* One datagram now: on the selected pair's socket, or through libnice. */
+static gboolean
+send_now (HzPeer *self, const guint8 *buf, gsize n)
+{
+  if (self->send_fd >= 0) {
+    ssize_t r;
+
+    do
+      r = sendto (self->send_fd, buf, n, 0, (const struct sockaddr *) &self->send_addr,
+                  self->send_addr_len);
+    while (r < 0 && errno == EINTR);
+    if (r != (ssize_t) n)
+      self->stats.send_errors++;
+    return r == (ssize_t) n;
+  }
+  return nice_agent_send (self->agent, self->stream_id, 1, n, (const gchar *) buf) >= 0;
+}
+
 gboolean
 hz_peer_send_rtp (HzPeer *self, guint8 *buf, gsize len, gsize buf_size)
 {
@@ -550,7 +654,12 @@ hz_peer_send_rtp (HzPeer *self, guint8 *buf, gsize len, gsize buf_size)
   }
   if (hz_srtp_protect_rtp (self->srtp, buf, &n, buf_size) != HZ_SRTP_OK)
     return FALSE;
-  if (nice_agent_send (self->agent, self->stream_id, 1, n, (const gchar *) buf) < 0)
+  /* built in the batch slot (hz_peer_get_send_buffer): queued */
+  if (!(self->send_fd >= 0 &&
+        hz_send_batch_queue (self->context, buf, n, self->send_fd,
+                             (const struct sockaddr *) &self->send_addr, self->send_addr_len,
+                             &self->stats.send_errors)) &&
+      !send_now (self, buf, n))
     return FALSE;
   self->stats.rtp_out++;
   self->stats.bytes_out += n;
@@ -568,7 +677,7 @@ hz_peer_send_rtcp (HzPeer *self, guint8 *buf, gsize len, gsize buf_size)
   }
   if (hz_srtp_protect_rtcp (self->srtp, buf, &n, buf_size) != HZ_SRTP_OK)
     return FALSE;
-  if (nice_agent_send (self->agent, self->stream_id, 1, n, (const gchar *) buf) < 0)
+  if (!send_now (self, buf, n))
     return FALSE;
   self->stats.rtcp_out++;
   return TRUE;

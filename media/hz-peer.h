@@ -7,6 +7,11 @@
  * to do with them. A peer lives on one worker thread: create it, call it and
  * free it from that thread only.
  *
+ * The DTLS association is dropped once the remote's first authenticated
+ * SRTP/SRTCP packet shows it finished the handshake (memory: see
+ * release_dtls in hz-peer.c); from then on DTLS datagrams are dropped and
+ * no close_notify is sent.
+ *
  * Knows nothing of rooms, SDP text, JSON or HTTP.
  */
 #pragma once
@@ -91,8 +96,26 @@ const char *hz_peer_get_remote_address (HzPeer *peer); /* of the selected pair, 
 
 /* Protects @buf in place and sends it. @buf_size must leave room for the
  * SRTP trailer (HZ_SRTP_MAX_TRAILER). Returns FALSE (and drops the packet)
- * when the peer is not connected or the send failed. */
+ * when the peer is not connected or the send failed.
+ *
+ * Sends go straight to the selected pair's UDP socket (libnice sends only
+ * relayed/TCP pairs and its own STUN). RTP built in the buffer that
+ * hz_peer_get_send_buffer() returned is queued instead: the queue of the
+ * calling thread is sent with one sendmmsg() per socket before the peer's
+ * main context polls again (or when 64 packets are queued), so one packet
+ * fanned out to many subscribers, or a burst for one, costs fewer system
+ * calls. TRUE then means "queued"; a failure of the later send is counted
+ * and dropped, as UDP would. */
 gboolean hz_peer_send_rtp (HzPeer *peer, guint8 *buf, gsize len, gsize buf_size);
+
+/* Size of the buffer hz_peer_get_send_buffer() returns: the largest packet
+ * the router forwards (1,500 octets) plus the SRTP trailer. */
+#define HZ_PEER_SEND_BUF (1500 + HZ_SRTP_MAX_TRAILER)
+/* A buffer of *@size (HZ_PEER_SEND_BUF) octets in the calling thread's send
+ * queue, to build one RTP packet for @peer in and pass to
+ * hz_peer_send_rtp(@peer, buf, len, *size) without a further copy. Valid
+ * until the next call on this thread; not passing it on is fine. */
+guint8 *hz_peer_get_send_buffer (HzPeer *peer, gsize *size);
 gboolean hz_peer_send_rtcp (HzPeer *peer, guint8 *buf, gsize len, gsize buf_size);
 
 /* Counters for metrics and tests. */
@@ -100,6 +123,7 @@ typedef struct {
   guint64 rtp_in, rtp_out, rtcp_in, rtcp_out;
   guint64 bytes_in, bytes_out;
   guint64 dropped_srtp, dropped_unknown, dropped_state;
+  guint64 send_errors; /* datagrams the socket refused (sent ones count in rtp_out too) */
 } HzPeerStats;
 void hz_peer_get_stats (HzPeer *peer, HzPeerStats *stats);
 

@@ -520,8 +520,11 @@ static void
 forward_one (HzRouter *self, TrackIn *in, TrackOut *out, guint layer, const guint8 *buf, gsize len,
              const HzRtpView *view, gboolean has_twcc, gint64 now)
 {
-  guint8 *pkt = self->scratch;
+  guint8 *pkt;
+  gsize pkt_size;
   PeerState *sp = out->sp;
+
+  G_STATIC_ASSERT (HZ_PEER_SEND_BUF >= HZ_ROUTER_SCRATCH_SIZE);
 
   if (in->info.kind == HZ_MEDIA_VIDEO && !sp->video_enabled)
     return;
@@ -536,7 +539,9 @@ forward_one (HzRouter *self, TrackIn *in, TrackOut *out, guint layer, const guin
   if (out->current < 0 || (guint) out->current != layer)
     return;
   /* The copy is what lets the original stay plaintext for the next
-   * subscriber: SRTP encrypts in place. */
+   * subscriber: SRTP encrypts in place. It goes straight into the
+   * subscriber's slot of the send queue (sent batched, hz-peer.h). */
+  pkt = hz_peer_get_send_buffer (out->subscriber, &pkt_size);
   memcpy (pkt, buf, len);
   if (!hz_seq_rewriter_rewrite (out->rw, pkt, len, now))
     return;
@@ -545,12 +550,13 @@ forward_one (HzRouter *self, TrackIn *in, TrackOut *out, guint layer, const guin
                                                                            : out->info.secondary_pt);
   if (has_twcc)
     hz_rtp_ext_write_twcc_seq (pkt, view, HZ_ROUTER_SUB_TWCC_EXT_ID, sp->twcc_seq);
-  if (hz_peer_send_rtp (out->subscriber, pkt, len, HZ_ROUTER_SCRATCH_SIZE)) {
+  if (hz_peer_send_rtp (out->subscriber, pkt, len, pkt_size)) {
     if (has_twcc)
       hz_twcc_send_register (sp->twcc_tx, sp->twcc_seq++, len, now);
     out->packets++;
     out->octets += (guint32) view->payload_len;
     self->stats.rtp_forwarded++;
+    self->stats.rtp_forwarded_bytes += len;
   }
 }
 

@@ -120,6 +120,7 @@ typedef struct {
   guint64 nack_received, rtx_sent, rtx_missed;   /* subscribers' NACKs */
   guint64 nack_sent, rtx_received;               /* towards publishers */
   guint64 twcc_feedback_sent, layer_switches;
+  guint64 rtp_forwarded_bytes;                   /* RTP bytes sent to subscribers (cluster load) */
 } HzRouterStats;
 void hz_router_get_stats (HzRouter *router, HzRouterStats *stats);
 /* The current estimate of @subscriber's downlink, 0 if unknown. */

@@ -9,13 +9,17 @@
  * context per packet. So AES-CM is an AES-128-ECB keystream of counter blocks
  * (context keyed once) XORed in, and HMAC-SHA1 (RFC 2104) starts from SHA_CTX
  * states pre-keyed with ipad/opad, copied by value: hand-written for speed,
- * checked bit for bit against libsrtp2 (test-srtp-evp.c, fuzz-srtp.c). */
+ * checked bit for bit against libsrtp2 (test-srtp-evp.c, fuzz-srtp.c).
+ * AES-GCM likewise (hz-srtp-gcm.c): EVP's GCM takes the IV and the tag
+ * through parameters looked up by name (~1,250 instructions a packet). */
 #define OPENSSL_SUPPRESS_DEPRECATED /* SHA1_Init/Update/Final: no provider dispatch */
 #include "hz-srtp-evp.h"
+#include "hz-srtp-gcm.h"
 
 #include <string.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/modes.h>
 #include <openssl/sha.h>
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (EVP_CIPHER_CTX, EVP_CIPHER_CTX_free)
@@ -58,15 +62,17 @@ typedef struct {
 } HzSrtpEvpHmac;
 
 typedef struct {
-  EVP_CIPHER_CTX *rtp_cipher;  /* AES-128-GCM, or AES-128-ECB for AES-CM */
+  EVP_CIPHER_CTX *rtp_cipher;  /* AES-128-ECB, encrypting counter blocks */
   EVP_CIPHER_CTX *rtcp_cipher;
+  GCM128_CONTEXT *rtp_gcm;     /* GCM only: over rtp_cipher / rtcp_cipher */
+  GCM128_CONTEXT *rtcp_gcm;
   HzSrtpEvpHmac rtp_auth; /* AES-CM only */
   HzSrtpEvpHmac rtcp_auth;
   guint8 rtp_salt[14];
   guint8 rtcp_salt[14];
   GHashTable *streams; /* SSRC -> HzSrtpEvpStream */
-  guint32 last_ssrc;   /* one-entry cache in front of the table */
-  HzSrtpEvpStream *last;
+  guint32 last_ssrc[2]; /* two-entry cache in front of the table: a  */
+  HzSrtpEvpStream *last[2]; /* subscriber's audio and video alternate */
 } HzSrtpEvpDir;
 
 struct _HzSrtpEvp {
@@ -137,20 +143,18 @@ hz_srtp_evp_hmac_init (HzSrtpEvpHmac *hmac, const guint8 *key)
   return ok;
 }
 
-/* One direction's contexts from its session keys. GCM contexts are set up
- * for the one operation the direction does (seal out, open in). */
+/* One direction's contexts from its session keys. */
 static gboolean
 hz_srtp_evp_dir_init (HzSrtpEvpDir *dir, gboolean gcm, gboolean encrypt,
                       const guint8 *rtp_key, const guint8 *rtp_salt, const guint8 *rtp_auth,
                       const guint8 *rtcp_key, const guint8 *rtcp_salt, const guint8 *rtcp_auth,
                       GError **error)
 {
-  /* AES-CM only ever encrypts counter blocks (see the top of the file) */
-  const EVP_CIPHER *cipher = gcm ? EVP_aes_128_gcm () : EVP_aes_128_ecb ();
+  /* both only ever encrypt counter blocks (see the top of the file) */
+  const EVP_CIPHER *cipher = EVP_aes_128_ecb ();
   gsize salt_len = gcm ? 12 : 14;
 
-  if (!gcm)
-    encrypt = TRUE;
+  encrypt = TRUE;
 
   dir->streams = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
   dir->rtp_cipher = EVP_CIPHER_CTX_new ();
@@ -163,6 +167,14 @@ hz_srtp_evp_dir_init (HzSrtpEvpDir *dir, gboolean gcm, gboolean encrypt,
   }
   EVP_CIPHER_CTX_set_padding (dir->rtp_cipher, 0); /* ECB: whole blocks only, never fails */
   EVP_CIPHER_CTX_set_padding (dir->rtcp_cipher, 0);
+  if (gcm) {
+    dir->rtp_gcm = hz_srtp_gcm_new (dir->rtp_cipher);
+    dir->rtcp_gcm = hz_srtp_gcm_new (dir->rtcp_cipher);
+    if (dir->rtp_gcm == NULL || dir->rtcp_gcm == NULL) {
+      g_set_error (error, HZ_SRTP_ERROR, HZ_SRTP_ERROR_EVP, "cannot set up AES-GCM");
+      return FALSE;
+    }
+  }
   memcpy (dir->rtp_salt, rtp_salt, salt_len);
   memcpy (dir->rtcp_salt, rtcp_salt, salt_len);
   if (!gcm) {
@@ -196,6 +208,8 @@ hz_srtp_evp_dir_derive (HzSrtpEvpDir *dir, gboolean gcm, gboolean encrypt,
 static void
 hz_srtp_evp_dir_clear (HzSrtpEvpDir *dir)
 {
+  g_clear_pointer (&dir->rtp_gcm, CRYPTO_gcm128_release); /* cleanses the context */
+  g_clear_pointer (&dir->rtcp_gcm, CRYPTO_gcm128_release);
   g_clear_pointer (&dir->rtp_cipher, EVP_CIPHER_CTX_free);
   g_clear_pointer (&dir->rtcp_cipher, EVP_CIPHER_CTX_free);
   OPENSSL_cleanse (&dir->rtp_auth, sizeof (dir->rtp_auth));
@@ -283,18 +297,31 @@ hz_srtp_evp_free (HzSrtpEvp *self)
   g_free (self);
 }
 
+static void
+hz_srtp_evp_remember (HzSrtpEvpDir *dir, guint32 ssrc, HzSrtpEvpStream *stream)
+{
+  if (dir->last[0] != NULL && dir->last_ssrc[0] == ssrc) {
+    dir->last[0] = stream; /* a provisional stream replaced by its copy */
+    return;
+  }
+  dir->last[1] = dir->last[0];
+  dir->last_ssrc[1] = dir->last_ssrc[0];
+  dir->last[0] = stream;
+  dir->last_ssrc[0] = ssrc;
+}
+
 static HzSrtpEvpStream *
 hz_srtp_evp_lookup (HzSrtpEvpDir *dir, guint32 ssrc)
 {
   HzSrtpEvpStream *stream;
 
-  if (dir->last != NULL && dir->last_ssrc == ssrc)
-    return dir->last;
+  if (dir->last[0] != NULL && dir->last_ssrc[0] == ssrc)
+    return dir->last[0];
+  if (dir->last[1] != NULL && dir->last_ssrc[1] == ssrc)
+    return dir->last[1];
   stream = g_hash_table_lookup (dir->streams, GUINT_TO_POINTER (ssrc));
-  if (stream != NULL) {
-    dir->last = stream;
-    dir->last_ssrc = ssrc;
-  }
+  if (stream != NULL)
+    hz_srtp_evp_remember (dir, ssrc, stream);
   return stream;
 }
 
@@ -309,8 +336,7 @@ hz_srtp_evp_lookup_or_create (HzSrtpEvpDir *dir, guint32 ssrc)
   if (stream == NULL) {
     stream = g_new0 (HzSrtpEvpStream, 1);
     g_hash_table_insert (dir->streams, GUINT_TO_POINTER (ssrc), stream);
-    dir->last = stream;
-    dir->last_ssrc = ssrc;
+    hz_srtp_evp_remember (dir, ssrc, stream);
   }
   return stream;
 }
@@ -323,8 +349,7 @@ hz_srtp_evp_commit (HzSrtpEvpDir *dir, guint32 ssrc, HzSrtpEvpStream *stream,
   if (stream == provisional) {
     stream = g_memdup2 (provisional, sizeof (*provisional));
     g_hash_table_insert (dir->streams, GUINT_TO_POINTER (ssrc), stream);
-    dir->last = stream;
-    dir->last_ssrc = ssrc;
+    hz_srtp_evp_remember (dir, ssrc, stream);
   }
   return stream;
 }
@@ -550,35 +575,6 @@ hz_srtp_evp_hmac_sha1 (const HzSrtpEvpHmac *hmac, const guint8 *a, gsize a_len,
   return ok;
 }
 
-/* One AES-GCM pass: AAD @aad1 (+ @aad2), in place over @data; seals (writes
- * the tag to @tag) or opens (checks it). */
-static HzSrtpStatus
-hz_srtp_evp_gcm (EVP_CIPHER_CTX *ctx, gboolean seal, const guint8 *iv,
-                 const guint8 *aad1, gsize aad1_len, const guint8 *aad2, gsize aad2_len,
-                 guint8 *data, gsize len, guint8 *tag)
-{
-  guint8 none[16];
-  int n = 0;
-
-  if (data == NULL)
-    data = none;
-  if (EVP_CipherInit_ex (ctx, NULL, NULL, NULL, iv, -1) != 1 ||
-      EVP_CipherUpdate (ctx, NULL, &n, aad1, (int) aad1_len) != 1 ||
-      (aad2_len > 0 && EVP_CipherUpdate (ctx, NULL, &n, aad2, (int) aad2_len) != 1) ||
-      (len > 0 && EVP_CipherUpdate (ctx, data, &n, data, (int) len) != 1))
-    return HZ_SRTP_ERR_AUTH;
-  if (seal) {
-    if (EVP_CipherFinal_ex (ctx, data + len, &n) != 1 ||
-        EVP_CIPHER_CTX_ctrl (ctx, EVP_CTRL_AEAD_GET_TAG, HZ_GCM_TAG_LEN, tag) != 1)
-      return HZ_SRTP_ERR_AUTH;
-    return HZ_SRTP_OK;
-  }
-  if (EVP_CIPHER_CTX_ctrl (ctx, EVP_CTRL_AEAD_SET_TAG, HZ_GCM_TAG_LEN, tag) != 1 ||
-      EVP_CipherFinal_ex (ctx, data + len, &n) != 1)
-    return HZ_SRTP_ERR_AUTH;
-  return HZ_SRTP_OK;
-}
-
 /* srtp_protect_mki / srtp_protect_aead */
 HzSrtpStatus
 hz_srtp_evp_protect_rtp (HzSrtpEvp *self, guint8 *buf, gsize *len)
@@ -605,7 +601,7 @@ hz_srtp_evp_protect_rtp (HzSrtpEvp *self, guint8 *buf, gsize *len)
 
   if (self->gcm) {
     hz_srtp_evp_gcm_iv (iv, self->out.rtp_salt, buf + 8, est);
-    st = hz_srtp_evp_gcm (self->out.rtp_cipher, TRUE, iv, buf, hdr_len, NULL, 0,
+    st = hz_srtp_gcm_run (self->out.rtp_gcm, TRUE, iv, buf, hdr_len, NULL, 0,
                           buf + hdr_len, *len - hdr_len, buf + *len);
     if (st != HZ_SRTP_OK)
       return st;
@@ -660,7 +656,7 @@ hz_srtp_evp_unprotect_rtp (HzSrtpEvp *self, guint8 *buf, gsize *len)
     if (n - hdr_len < HZ_GCM_TAG_LEN)
       return HZ_SRTP_ERR_AUTH;
     hz_srtp_evp_gcm_iv (iv, self->in.rtp_salt, buf + 8, est);
-    st = hz_srtp_evp_gcm (self->in.rtp_cipher, FALSE, iv, buf, hdr_len, NULL, 0,
+    st = hz_srtp_gcm_run (self->in.rtp_gcm, FALSE, iv, buf, hdr_len, NULL, 0,
                           buf + hdr_len, n - hdr_len - HZ_GCM_TAG_LEN, buf + n - HZ_GCM_TAG_LEN);
     if (st != HZ_SRTP_OK)
       return st;
@@ -707,7 +703,7 @@ hz_srtp_evp_protect_rtcp (HzSrtpEvp *self, guint8 *buf, gsize *len)
     HzSrtpStatus st;
     /* header | ciphertext | tag | E+index; AAD = header, E+index */
     hz_srtp_evp_gcm_iv (iv, self->out.rtcp_salt, buf + 4, index);
-    st = hz_srtp_evp_gcm (self->out.rtcp_cipher, TRUE, iv, buf, HZ_RTCP_HEADER_LEN,
+    st = hz_srtp_gcm_run (self->out.rtcp_gcm, TRUE, iv, buf, HZ_RTCP_HEADER_LEN,
                           trailer, HZ_SRTCP_TRAILER_LEN, buf + HZ_RTCP_HEADER_LEN,
                           n - HZ_RTCP_HEADER_LEN, buf + n);
     if (st != HZ_SRTP_OK)
@@ -760,13 +756,13 @@ hz_srtp_evp_unprotect_rtcp (HzSrtpEvp *self, guint8 *buf, gsize *len)
       return st;
     hz_srtp_evp_gcm_iv (iv, self->in.rtcp_salt, buf + 4, index);
     if (e_bit) {
-      st = hz_srtp_evp_gcm (self->in.rtcp_cipher, FALSE, iv, buf, HZ_RTCP_HEADER_LEN,
+      st = hz_srtp_gcm_run (self->in.rtcp_gcm, FALSE, iv, buf, HZ_RTCP_HEADER_LEN,
                             trailer, HZ_SRTCP_TRAILER_LEN, buf + HZ_RTCP_HEADER_LEN,
                             n - HZ_RTCP_HEADER_LEN - HZ_SRTCP_TRAILER_LEN - HZ_GCM_TAG_LEN,
                             (guint8 *) tag_in);
     } else {
       /* RFC 7714 §9.3: unencrypted, the whole packet is AAD */
-      st = hz_srtp_evp_gcm (self->in.rtcp_cipher, FALSE, iv, buf,
+      st = hz_srtp_gcm_run (self->in.rtcp_gcm, FALSE, iv, buf,
                             n - HZ_SRTCP_TRAILER_LEN - HZ_GCM_TAG_LEN,
                             trailer, HZ_SRTCP_TRAILER_LEN, NULL, 0, (guint8 *) tag_in);
     }
