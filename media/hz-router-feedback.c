@@ -79,6 +79,11 @@ resend (HzRouter *self, TrackOut *out, guint16 out_seq, gint64 now)
     self->stats.rtx_missed++;
     return;
   }
+  /* within the retransmission budget of the subscriber's estimate */
+  if (out->sp->bwe != NULL && !hz_bwe_allow_retransmit (out->sp->bwe, len + HZ_RTX_OVERHEAD, now)) {
+    self->stats.rtx_missed++;
+    return;
+  }
   memcpy (pkt, cached, len);
   if (!hz_seq_rewriter_rewrite_again (out->rw, pkt, len, out_seq)) {
     self->stats.rtx_missed++;
@@ -209,31 +214,46 @@ hz_router_choose_layer (HzRouter *self, TrackOut *out, gint64 now)
     for (guint i = 0; i < in->n_layers; i++)
       input.layer_active[i] = TRUE;
   input.max_layer = MIN (out->max_layer, (gint) in->n_layers - 1);
-  /* Pause only when the estimate is far below the lowest layer: one
-   * overuse signal cuts the estimate to 0.85 of what got through, which is
-   * just under the layer being sent. */
-  if (input.layer_bps[0] != 0 && input.estimate_bps * 2 >= input.layer_bps[0] + input.audio_bps)
-    input.layer_bps[0] = 0;
   layer = hz_layer_select_update (out->select, &input, now);
-  /* A higher layer is wanted but the estimate cannot show it fits without
-   * more traffic than we send: probe with padding up to what the highest
-   * wanted layer needs (see tick_probe). */
-  if (layer >= 0 && layer < input.max_layer && out->info.rtx_ssrc != 0) {
+  /* A higher layer is wanted (or video is paused) but the estimate cannot
+   * show it fits without more traffic than we send: ask hz-bwe to probe
+   * with padding up to what the highest wanted layer needs (tick_probe);
+   * from a pause, what the lowest layer needs to resume. */
+  if (layer < input.max_layer && out->info.rtx_ssrc != 0) {
     gint top = input.max_layer;
+    guint64 need = 0;
 
-    while (top > layer && (!input.layer_active[top] || in->layers[top].bps == 0))
+    while (top > MAX (layer, 0) && (!input.layer_active[top] || in->layers[top].bps == 0))
       top--;
-    if (top > layer) {
-      guint64 need = (in->layers[top].bps * 6 / 5 + input.audio_bps) * shares;
-      if (need > out->sp->probe_want_bps) {
-        out->sp->probe_want_bps = need;
-        out->sp->probe_out = out;
-      }
+    if (layer == HZ_LAYER_PAUSED && input.layer_active[0] && in->layers[0].bps != 0)
+      need = (in->layers[0].bps + input.audio_bps) * shares; /* to resume layer 0 */
+    else if (layer != HZ_LAYER_PAUSED && top > layer)
+      need = (in->layers[top].bps * 6 / 5 + input.audio_bps) * shares;
+    if (need > out->sp->probe_want_bps) {
+      out->sp->probe_want_bps = need;
+      out->sp->probe_out = out;
     }
   }
+  /* Waiting for the target layer's key frame: ask again (at most every
+   * 500 ms per layer). Chromium drops a key frame request that comes within
+   * 300 ms of one for any other layer of the same encoder, as on a switch
+   * down by two layers in quick succession. */
+  if (layer == out->target && layer >= 0 && out->current != layer && in->layers[layer].last_pli_us != 0 &&
+      now - in->layers[layer].last_pli_us >= HZ_ROUTER_PLI_MIN_INTERVAL_US && !in->layers[layer].pli_pending)
+    hz_router_request_layer_keyframe (self, in, (guint) layer);
   if (layer == out->target)
     return;
+  g_debug ("track %u to %p: layer %d -> %d (estimate %" G_GUINT64_FORMAT ", layers %" G_GUINT64_FORMAT " %"
+           G_GUINT64_FORMAT " %" G_GUINT64_FORMAT ")", in->info.track_id, (void *) out->subscriber, out->target, layer,
+           estimate, input.layer_bps[0], input.layer_bps[1], input.layer_bps[2]);
   out->target = layer;
+  /* Down because the layer being sent no longer fits: stop sending it now
+   * rather than until the lower layer's key frame arrives. Over a link it
+   * overflows it only loses packets (and takes the audio with it), and its
+   * retransmissions would keep the queue full. */
+  if (layer >= 0 && out->current > layer && in->layers[out->current].bps != 0 &&
+      (gdouble) in->layers[out->current].bps > (gdouble) (input.estimate_bps - MIN (input.estimate_bps, input.audio_bps)))
+    out->current = -1;
   if (layer == HZ_LAYER_PAUSED) {
     /* Even the lowest layer does not fit: video stops, audio goes on. */
     out->current = -1;
@@ -318,17 +338,17 @@ tick_twcc_feedback (HzRouter *self, PeerState *pp, gint64 now)
   }
 }
 
-#define PROBE_WINDOW_US (2000 * G_TIME_SPAN_MILLISECOND)
-#define PROBE_EVERY_US (4 * G_USEC_PER_SEC)
-#define PROBE_PADDING 240 /* bytes of RTP padding per packet (at most 255) */
+#define PROBE_PACKET_MAX (12 + 8 + 240) /* bytes: header, TWCC extension, padding */
+#define PROBE_PACKET_MIN (12 + 8 + 16)
+#define PROBE_TICK_US (20 * G_TIME_SPAN_MILLISECOND) /* hz-media-room's tick */
 
-/* One padding-only RTX packet carrying a transport-wide sequence number, so
- * the subscriber's feedback shows whether the link takes more. */
+/* One padding-only RTX packet of @len bytes carrying a transport-wide
+ * sequence number, so the subscriber's feedback shows whether the link
+ * takes more. */
 static gboolean
-send_padding (HzRouter *self, PeerState *sp, TrackOut *out, gint64 now)
+send_padding (HzRouter *self, PeerState *sp, TrackOut *out, gsize len, gint64 now)
 {
   guint8 *p = self->scratch;
-  gsize len = 12 + 8 + PROBE_PADDING;
 
   memset (p, 0, len);
   p[0] = 0x80 | 0x20 | 0x10; /* V=2, P, X */
@@ -343,61 +363,43 @@ send_padding (HzRouter *self, PeerState *sp, TrackOut *out, gint64 now)
   p[16] = (HZ_ROUTER_SUB_TWCC_EXT_ID << 4) | 1; /* transport-wide-cc, 2 bytes */
   p[17] = sp->twcc_seq >> 8;
   p[18] = sp->twcc_seq & 0xff;
-  p[len - 1] = PROBE_PADDING;
+  p[len - 1] = (guint8) (len - 20);
   if (!hz_peer_send_rtp (sp->peer, p, len, HZ_ROUTER_SCRATCH_SIZE))
     return FALSE;
   hz_twcc_send_register (sp->twcc_tx, sp->twcc_seq++, len, now);
   return TRUE;
 }
 
-/* Ends a probe window: if what got through came close to the target, the
- * estimate takes it at once. */
-static void
-probe_finish (PeerState *sp, gint64 now)
-{
-  HzBweStats st;
-
-  if (sp->probe_target_bps == 0 || now < sp->probe_until_us)
-    return;
-  hz_bwe_get_stats (sp->bwe, &st);
-  if (st.acked_bps * 10 >= sp->probe_target_bps * 8)
-    hz_bwe_on_probe_result (sp->bwe, st.acked_bps, now);
-  sp->probe_target_bps = 0;
-}
-
-/* Bytes of padding to send this tick: while a probe window is open, the gap
- * between what gets through now and what the wanted layer needs. */
-static gsize
-probe_budget (PeerState *sp, gint64 now)
-{
-  HzBweStats st;
-  guint64 have;
-
-  if (sp->bwe == NULL || hz_peer_get_state (sp->peer) != HZ_PEER_STATE_CONNECTED)
-    return 0;
-  probe_finish (sp, now);
-  hz_bwe_get_stats (sp->bwe, &st);
-  if (sp->probe_target_bps == 0) {
-    if (sp->probe_out == NULL || sp->probe_want_bps <= st.target_bps || now < sp->probe_next_us)
-      return 0;
-    sp->probe_target_bps = sp->probe_want_bps;
-    sp->probe_until_us = now + PROBE_WINDOW_US;
-    sp->probe_next_us = now + PROBE_EVERY_US;
-  }
-  if (sp->probe_out == NULL)
-    return 0;
-  have = st.acked_bps > 0 ? st.acked_bps : st.target_bps;
-  return sp->probe_target_bps > have ? (gsize) ((sp->probe_target_bps - have) / 8 / 50) : 0;
-}
-
+/* Probing the subscriber's downlink (hz-bwe schedules and evaluates the
+ * probe clusters): this tick's share of the padding rate hz-bwe asks for,
+ * on the RTX stream of the track that wants more. */
 static void
 tick_probe (HzRouter *self, PeerState *sp, gint64 now)
 {
-  gsize packets = probe_budget (sp, now) / (PROBE_PADDING + 20);
+  guint64 pad_bps = 0;
+  gsize bytes, packets;
 
-  for (gsize i = 0; i < MIN (packets, 64); i++)
-    if (!send_padding (self, sp, sp->probe_out, now))
-      break;
+  if (sp->bwe != NULL && sp->twcc_tx != NULL && hz_peer_get_state (sp->peer) == HZ_PEER_STATE_CONNECTED)
+    pad_bps = hz_bwe_probe_padding (sp->bwe, sp->probe_out != NULL ? sp->probe_want_bps : 0,
+                                    sp->twcc_seq, now);
+  bytes = (gsize) (pad_bps * PROBE_TICK_US / 8 / G_TIME_SPAN_SECOND);
+  if (sp->probe_out != NULL && bytes >= PROBE_PACKET_MIN / 2) {
+    packets = MIN ((bytes + PROBE_PACKET_MAX - 1) / PROBE_PACKET_MAX, 64);
+    for (gsize i = 0; i < packets; i++)
+      if (!send_padding (self, sp, sp->probe_out, CLAMP (bytes / packets, PROBE_PACKET_MIN, PROBE_PACKET_MAX), now))
+        break;
+  }
+  if (sp->bwe != NULL && now >= sp->bwe_log_us) {
+    HzBweStats st;
+
+    sp->bwe_log_us = now + G_USEC_PER_SEC;
+    hz_bwe_get_stats (sp->bwe, &st);
+    g_debug ("bwe %p: target %" G_GUINT64_FORMAT " delay %" G_GUINT64_FORMAT " loss-based %" G_GUINT64_FORMAT
+             " acked %" G_GUINT64_FORMAT " loss %.3f usage %d want %" G_GUINT64_FORMAT " probes %u ok %u failed, last %"
+             G_GUINT64_FORMAT ", rtx denied %u", (void *) sp->peer, st.target_bps, st.delay_bps, st.loss_bps,
+             st.acked_bps, st.loss_fraction, st.usage, sp->probe_want_bps, st.probes_ok, st.probes_failed,
+             st.last_probe_bps, st.rtx_denied);
+  }
   sp->probe_want_bps = 0; /* the layer choice asks again next tick */
   sp->probe_out = NULL;
 }

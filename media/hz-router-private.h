@@ -84,11 +84,12 @@ struct _PeerState {
   guint16 twcc_seq;
   gboolean video_enabled;
   guint n_video_outs;
-  /* probing the downlink before switching a layer up (padding on RTX) */
+  /* probing the downlink before switching a layer up (padding on RTX);
+   * hz-bwe schedules and evaluates the probes */
   guint64 probe_want_bps;   /* set by the layer choice each tick, 0 = none */
   TrackOut *probe_out;      /* whose RTX stream carries the padding */
-  gint64 probe_until_us, probe_next_us;
-  guint64 probe_target_bps; /* of the window running, 0 = none */
+  gint64 probe_next_us;     /* unused since hz-bwe schedules probes */
+  gint64 bwe_log_us;        /* next debug line of the estimate */
 };
 
 struct _HzRouter {

@@ -127,6 +127,27 @@ accept_codec (const HzSdpCodec *c, const char *const *fbs)
   return a;
 }
 
+/* Opus with in-band FEC (RFC 7587 §6.1): "useinbandfec=1" in what we
+ * answer tells the publisher's encoder that FEC will be decoded, so it adds
+ * it once its receiver reports show loss. Added when the offer left it out;
+ * an explicit useinbandfec=0 is kept. */
+static void
+ensure_inband_fec (HzSdpCodec *c)
+{
+  g_autofree char *fec = NULL;
+  char *with;
+
+  if (g_ascii_strcasecmp (c->name, "opus") != 0)
+    return;
+  fec = hz_sdp_fmtp_get (c->fmtp, "useinbandfec");
+  if (fec != NULL)
+    return;
+  with = c->fmtp != NULL && *c->fmtp != '\0' ? g_strconcat (c->fmtp, ";useinbandfec=1", NULL)
+                                               : g_strdup ("useinbandfec=1");
+  g_free (c->fmtp);
+  c->fmtp = with;
+}
+
 /* the offered m-line restricted to what we accept */
 static HzSdpMedia *
 accept_media (const HzSdpMedia *om, GError **error)
@@ -156,6 +177,7 @@ accept_media (const HzSdpMedia *om, GError **error)
   if (red != NULL && red->clock_rate == chosen->clock_rate && red->channels == chosen->channels)
     g_ptr_array_add (m->codecs, accept_codec (red, no_fbs));
   g_ptr_array_add (m->codecs, accept_codec (chosen, video ? video_fbs : audio_fbs));
+  ensure_inband_fec (g_ptr_array_index (m->codecs, m->codecs->len - 1));
   rtx = video ? hz_sdp_media_find_rtx (om, chosen->pt) : NULL;
   if (rtx != NULL)
     g_ptr_array_add (m->codecs, accept_codec (rtx, no_fbs));

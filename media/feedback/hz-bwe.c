@@ -16,11 +16,35 @@
 #define ACKED_WINDOW_US (500 * G_TIME_SPAN_MILLISECOND)
 #define ACKED_RING 1024 /* 500 ms at 2,000 packets/s; 12 KiB per subscriber */
 #define LOSS_EVAL_US G_TIME_SPAN_SECOND       /* ours: loss over ≥ 1 s ... */
-#define LOSS_EVAL_MIN_PACKETS 30             /* ... and ≥ 30 packets */
+#define LOSS_EVAL_MIN_PACKETS 60             /* ... and ≥ 60 packets (5 % random loss
+                                              * then rarely reads as > 10 %) */
 #define LOSS_EVAL_MAX_PACKETS 300            /* or at once after 300 */
+#define LOSS_EVAL_LONG_US (3 * G_TIME_SPAN_SECOND) /* audio only: ≥ 20 over 3 s */
+#define LOSS_EVAL_LONG_PACKETS 20
+#define LOSS_LOW 0.02
+#define LOSS_HIGH 0.10
+#define PROBE_CLUSTER_US (250 * G_TIME_SPAN_MILLISECOND) /* ours: long enough for 50 ms feedback
+                                                        * and to empty a shaper's saved-up burst */
+#define PROBE_RESULT_TIMEOUT_US G_TIME_SPAN_SECOND
+#define PROBE_AGAIN_US (500 * G_TIME_SPAN_MILLISECOND)   /* after a probe that got through */
+#define PROBE_CONFIRM_US (300 * G_TIME_SPAN_MILLISECOND) /* the confirming probe follows this soon */
+#define PROBE_BACKOFF_MIN_US (2 * G_TIME_SPAN_SECOND)
+#define PROBE_BACKOFF_MAX_US (16 * G_TIME_SPAN_SECOND)
+#define PROBE_STABLE_US (2 * G_TIME_SPAN_SECOND) /* no probe this soon after a decrease */
+#define LOSS_DECREASE_INTERVAL_US (2 * G_TIME_SPAN_SECOND) /* ours: see loss_control */
+#define RTX_SHARE 0.25           /* retransmissions: at most this share of the estimate ... */
+#define RTX_BURST_US (200 * G_TIME_SPAN_MILLISECOND) /* ... with this much saved up */
+#define RTX_BURST_MIN 3000       /* bytes: two full packets always */
+#define PROBE_MAX_FACTOR 2.0     /* a probe goes at most to 2 × the estimate ... */
+#define PROBE_OVERSHOOT 1.15     /* ... and to 1.15 × the wish: 5 % loss and the
+                                  * padding's granularity still leave it covered */
+#define PROBE_MIN_PACKETS 5      /* libwebrtc's ProbeBitrateEstimator thresholds */
+#define PROBE_MIN_RECEIVED 0.8
+#define PROBE_SUCCESS 0.8        /* of the probe rate: counts as got through */
 #define REMB_ONLY_AFTER_US (2 * G_TIME_SPAN_SECOND) /* no TWCC for this long: REMB rules */
 
 typedef enum { RC_HOLD, RC_INCREASE, RC_DECREASE } RcState;
+typedef enum { PROBE_IDLE, PROBE_SENDING, PROBE_WAITING } ProbeState;
 
 typedef struct {
   gint64 first_send;
@@ -71,6 +95,33 @@ struct _HzBwe {
   gint64 loss_last_eval_us;
   gdouble loss_bps;
   gdouble loss_fraction;
+  gint64 last_decrease_us;     /* delay- or loss-based, 0 never */
+  gint64 loss_decrease_us;
+  gboolean overuse_in_window;  /* the delay-based detector saw overuse since the last evaluation */
+
+  /* probing: one cluster of transport-wide sequence numbers at a time */
+  ProbeState probe_state;
+  guint16 probe_first, probe_last;
+  gdouble probe_rate, probe_base;
+  gint64 probe_end_us;         /* SENDING: until then; WAITING: when sending ended */
+  gint64 probe_next_us, probe_backoff_us;
+  gint64 probe_ok_us;          /* when the last probe got through, 0 once it held */
+  gdouble probe_candidate;     /* delivery rate of a first probe awaiting confirmation, 0 none */
+  gdouble probe_confirm_rate, probe_confirm_base; /* the rate it was sent at, over what media */
+  gdouble probe_failed_rate;   /* the rate of the last probe that failed, 0 none */
+  gdouble probe_last_want;
+  guint probe_sent_n, probe_recv_n;
+  gdouble probe_sent_bytes, probe_recv_bytes;
+  gint64 probe_first_send, probe_last_send, probe_first_arrival, probe_last_arrival;
+  guint probe_last_send_size, probe_first_arrival_size;
+  gboolean probe_saw_last;
+  guint probes_ok, probes_failed;
+  gdouble last_probe_bps;
+
+  /* retransmission budget (token bucket, bytes) */
+  gdouble rtx_tokens;
+  gint64 rtx_last_us;
+  guint rtx_denied;
 
   /* REMB */
   gdouble remb_bps;
@@ -96,6 +147,7 @@ hz_bwe_new (guint64 start_bps, guint64 min_bps, guint64 max_bps)
   bwe->last_threshold_ms = -1;
   bwe->state = RC_HOLD;
   bwe->loss_since_us = -1;
+  bwe->probe_backoff_us = PROBE_BACKOFF_MIN_US;
   return bwe;
 }
 
@@ -180,6 +232,7 @@ detect (HzBwe *bwe, gdouble send_delta_ms, gint64 now_ms)
       bwe->time_over_using = 0;
       bwe->overuse_counter = 0;
       bwe->usage = HZ_BWE_OVERUSE;
+      bwe->overuse_in_window = TRUE;
     }
   } else if (modified < -bwe->threshold) {
     bwe->time_over_using = -1;
@@ -290,32 +343,53 @@ rate_control (HzBwe *bwe, gint64 now_us)
 
     bwe->delay_bps = MIN (bwe->delay_bps, next);
     bwe->state = RC_HOLD;
+    bwe->last_decrease_us = now_us;
   }
   bwe->delay_bps = CLAMP (bwe->delay_bps, bwe->min_bps, bwe->max_bps);
   bwe->last_rc_us = now_us;
 }
 
+/* GCC's loss-based control (draft-ietf-rmcat-gcc-02 §6) over windows of
+ * ≥ 1 s and ≥ 60 packets: < 2 % grows 8 %/s, > 10 % cuts to the target
+ * × (1 − loss/2), at most once in 2 s, so losses that happened at a higher
+ * rate (a queue draining after a switch down, before the lower layer's key
+ * frame) do not compound into a pause — and 2–10 % holds unless the delay-based detector saw no overuse in the
+ * window: then the loss is random (a lossy radio link, not a full queue)
+ * and the limit grows as with no loss. The delay-based estimate still
+ * answers a real bottleneck. */
 static void
 loss_control (HzBwe *bwe, gint64 now_us)
 {
   gdouble p;
+  gint64 span;
 
   if (bwe->loss_since_us < 0)
     bwe->loss_since_us = now_us;
-  if (bwe->loss_total < LOSS_EVAL_MIN_PACKETS ||
-      (now_us - bwe->loss_since_us < LOSS_EVAL_US && bwe->loss_total < LOSS_EVAL_MAX_PACKETS))
+  span = now_us - bwe->loss_since_us;
+  if (!(bwe->loss_total >= LOSS_EVAL_MAX_PACKETS ||
+        (span >= LOSS_EVAL_US && bwe->loss_total >= LOSS_EVAL_MIN_PACKETS) ||
+        (span >= LOSS_EVAL_LONG_US && bwe->loss_total >= LOSS_EVAL_LONG_PACKETS)))
     return;
   p = (gdouble) bwe->loss_lost / bwe->loss_total;
-  if (p > 0.10) {
-    bwe->loss_bps = MIN (bwe->loss_bps, bwe->target) * (1 - 0.5 * p);
-  } else if (p < 0.02 && bwe->loss_bps < bwe->max_bps) {
+  if (p > LOSS_HIGH) {
+    /* the target, as GCC: an app-limited sender (video paused, audio only)
+     * acks far less than the link takes, and a cut from there could never
+     * be probed back out of */
+    gdouble base = bwe->target;
+
+    if (bwe->loss_decrease_us == 0 || now_us - bwe->loss_decrease_us >= LOSS_DECREASE_INTERVAL_US) {
+      bwe->loss_bps = MIN (bwe->loss_bps, base * (1 - 0.5 * p));
+      bwe->loss_decrease_us = bwe->last_decrease_us = now_us;
+    }
+  } else if ((p < LOSS_LOW || !bwe->overuse_in_window) && bwe->loss_bps < bwe->max_bps) {
     gdouble dt_s = bwe->loss_last_eval_us == 0 ? 1.0
-                   : (gdouble) MIN (now_us - bwe->loss_last_eval_us, G_TIME_SPAN_SECOND) / G_TIME_SPAN_SECOND;
+                   : (gdouble) MIN (now_us - bwe->loss_last_eval_us, LOSS_EVAL_LONG_US) / G_TIME_SPAN_SECOND;
     bwe->loss_bps *= pow (INCREASE_PER_S, dt_s);
   }
   bwe->loss_bps = CLAMP (bwe->loss_bps, bwe->min_bps, bwe->max_bps);
   bwe->loss_fraction = p;
   bwe->loss_lost = bwe->loss_total = 0;
+  bwe->overuse_in_window = FALSE;
   bwe->loss_since_us = now_us;
   bwe->loss_last_eval_us = now_us;
 }
@@ -334,6 +408,215 @@ update_target (HzBwe *bwe, gint64 now_us)
   bwe->target = CLAMP (t, bwe->min_bps, bwe->max_bps);
 }
 
+/* ---- probing ---- */
+
+/* Raises the estimate to what a probe got through (never lowers it); the
+ * loss-based limit too when the probe itself lost no more than 10 %. */
+static void
+apply_probe (HzBwe *bwe, gdouble bps, gdouble probe_loss, gint64 now_us)
+{
+  if (bwe->state != RC_DECREASE)
+    bwe->delay_bps = CLAMP (MAX (bwe->delay_bps, bps), bwe->min_bps, bwe->max_bps);
+  if (probe_loss <= LOSS_HIGH)
+    bwe->loss_bps = CLAMP (MAX (bwe->loss_bps, bps), bwe->min_bps, bwe->max_bps);
+  update_target (bwe, now_us);
+}
+
+static void
+probe_account (HzBwe *bwe, const HzTwccResult *r)
+{
+  guint16 off = (guint16) (r->seq - bwe->probe_first);
+
+  if (bwe->probe_state == PROBE_IDLE || off >= 0x8000)
+    return;
+  if (bwe->probe_state == PROBE_WAITING) {
+    if ((guint16) (r->seq - bwe->probe_last) < 0x8000)
+      bwe->probe_saw_last = TRUE;
+    if (off > (guint16) (bwe->probe_last - bwe->probe_first))
+      return;
+  }
+  if (bwe->probe_sent_n == 0 || r->send_us < bwe->probe_first_send)
+    bwe->probe_first_send = r->send_us;
+  if (bwe->probe_sent_n == 0 || r->send_us >= bwe->probe_last_send) {
+    bwe->probe_last_send = r->send_us;
+    bwe->probe_last_send_size = r->size;
+  }
+  bwe->probe_sent_n++;
+  bwe->probe_sent_bytes += r->size;
+  if (!r->received)
+    return;
+  if (bwe->probe_recv_n == 0 || r->arrival_us < bwe->probe_first_arrival) {
+    bwe->probe_first_arrival = r->arrival_us;
+    bwe->probe_first_arrival_size = r->size;
+  }
+  if (bwe->probe_recv_n == 0 || r->arrival_us > bwe->probe_last_arrival)
+    bwe->probe_last_arrival = r->arrival_us;
+  bwe->probe_recv_n++;
+  bwe->probe_recv_bytes += r->size;
+}
+
+/* The delivery rate of the cluster as libwebrtc's ProbeBitrateEstimator:
+ * min (send rate, receive rate), 0.95 × the receive rate when that is
+ * clearly below the send rate (the probe filled the link), 0 when too few
+ * packets came back to tell. */
+static gdouble
+probe_delivery_rate (const HzBwe *bwe, gboolean *saturated)
+{
+  gdouble send_rate, recv_rate;
+  gint64 send_span = bwe->probe_last_send - bwe->probe_first_send;
+  gint64 recv_span = bwe->probe_last_arrival - bwe->probe_first_arrival;
+
+  *saturated = FALSE;
+  if (bwe->probe_recv_n < PROBE_MIN_PACKETS ||
+      bwe->probe_recv_n < PROBE_MIN_RECEIVED * bwe->probe_sent_n ||
+      bwe->probe_recv_bytes < PROBE_MIN_RECEIVED * bwe->probe_sent_bytes ||
+      send_span <= 0 || recv_span <= 0)
+    return 0;
+  send_rate = (bwe->probe_sent_bytes - bwe->probe_last_send_size) * 8.0 * G_TIME_SPAN_SECOND / send_span;
+  recv_rate = (bwe->probe_recv_bytes - bwe->probe_first_arrival_size) * 8.0 * G_TIME_SPAN_SECOND / recv_span;
+  if (recv_rate > 2 * send_rate)
+    return 0; /* arrivals bunched up: no rate to read */
+  if (recv_rate < 0.9 * send_rate) {
+    *saturated = TRUE;
+    return 0.95 * recv_rate;
+  }
+  return MIN (send_rate, recv_rate);
+}
+
+/* A probe that filled the link (or told nothing) backs off. One that got
+ * through, or lifted the estimate by a fifth without filling the link,
+ * counts only once a second one at the same rate, 300 ms later, got
+ * through too: a token-bucket shaper (tc tbf, many DSL and mobile links)
+ * lets a short probe pass on the burst it saved up, and only a probe right
+ * after, with that burst spent, shows the link's rate. Then the estimate
+ * takes the lower of the two results and the next probe may follow 0.5 s
+ * later (the back-off ends once the estimate has held 2 s). */
+static void
+probe_finish (HzBwe *bwe, gint64 now_us)
+{
+  gboolean saturated, ok;
+  gdouble rate = probe_delivery_rate (bwe, &saturated);
+  gdouble before = bwe->target;
+
+  ok = rate > 0 && !saturated && (rate >= PROBE_SUCCESS * bwe->probe_rate || rate >= 1.2 * before);
+  bwe->last_probe_bps = rate;
+  bwe->probe_state = PROBE_IDLE;
+  if (ok && bwe->probe_candidate == 0) {
+    bwe->probe_candidate = rate;
+    bwe->probe_confirm_rate = bwe->probe_rate;
+    bwe->probe_confirm_base = bwe->probe_base;
+    bwe->probe_next_us = now_us + PROBE_CONFIRM_US;
+    return;
+  }
+  if (ok) {
+    apply_probe (bwe, MIN (rate, bwe->probe_candidate),
+                 1.0 - (gdouble) bwe->probe_recv_n / MAX (bwe->probe_sent_n, 1), now_us);
+    bwe->probes_ok++;
+    bwe->probe_ok_us = now_us;
+    bwe->probe_next_us = now_us + PROBE_AGAIN_US;
+  } else {
+    bwe->probes_failed++;
+    bwe->probe_failed_rate = bwe->probe_rate;
+    bwe->probe_ok_us = 0;
+    bwe->probe_next_us = now_us + bwe->probe_backoff_us;
+    bwe->probe_backoff_us = MIN (2 * bwe->probe_backoff_us, PROBE_BACKOFF_MAX_US);
+  }
+  bwe->probe_candidate = 0;
+}
+
+/* Called every tick (≈ 20 ms) by the sender with the rate it wants to get
+ * through (0: nothing above what it sends) and the transport-wide
+ * sequence number its next packet will carry. Returns the padding rate in
+ * bit/s to send on top of the media during this tick, 0 for none. A probe
+ * starts when @want_bps is above the estimate and the back-off allows; it
+ * aims at min (1.15 × @want_bps, 2 × estimate) for 250 ms (a confirming
+ * probe at the rate of the first, see probe_finish); a higher wish than the
+ * last one (a new preference, a higher layer to reach) probes at once, but
+ * never within 2 s of a decrease (congestion is no time to probe). */
+guint64
+hz_bwe_probe_padding (HzBwe *bwe, guint64 want_bps, guint16 next_seq, gint64 now_us)
+{
+  gdouble want = (gdouble) want_bps;
+
+  g_return_val_if_fail (bwe != NULL, 0);
+  if (bwe->probe_state == PROBE_SENDING) {
+    if (now_us < bwe->probe_end_us)
+      return bwe->probe_rate > bwe->probe_base ? (guint64) (bwe->probe_rate - bwe->probe_base) : 0;
+    bwe->probe_state = PROBE_WAITING;
+    bwe->probe_last = (guint16) (next_seq - 1);
+    bwe->probe_end_us = now_us;
+    bwe->probe_saw_last = FALSE;
+    return 0;
+  }
+  if (bwe->probe_state == PROBE_WAITING) {
+    if (now_us - bwe->probe_end_us < PROBE_RESULT_TIMEOUT_US)
+      return 0;
+    probe_finish (bwe, now_us); /* feedback never covered the whole cluster */
+  }
+  /* a new wish: probe for it at once; so is one well below what the last
+   * probe failed at (video paused, what resuming needs): a probe for it is
+   * gentler and may well get through */
+  if (want > 1.1 * bwe->probe_last_want ||
+      (want_bps != 0 && bwe->probe_failed_rate > 0 && PROBE_OVERSHOOT * want < 0.8 * bwe->probe_failed_rate)) {
+    bwe->probe_next_us = 0;
+    bwe->probe_backoff_us = PROBE_BACKOFF_MIN_US;
+    bwe->probe_failed_rate = 0;
+  }
+  if (want_bps != 0)
+    bwe->probe_last_want = want;
+  /* a probe that got through ends the back-off once its estimate has held
+   * for 2 s: a token-bucket shaper lets a short probe through on its saved
+   * up burst, and the overuse that follows shows it was not the link */
+  if (bwe->probe_ok_us != 0 && now_us - bwe->probe_ok_us >= PROBE_STABLE_US &&
+      now_us - bwe->last_decrease_us >= PROBE_STABLE_US) {
+    bwe->probe_backoff_us = PROBE_BACKOFF_MIN_US;
+    bwe->probe_ok_us = 0;
+  }
+  if (bwe->last_decrease_us != 0 && now_us - bwe->last_decrease_us < PROBE_STABLE_US)
+    bwe->probe_candidate = 0; /* congested since: the first probe told nothing */
+  if (want_bps == 0 || (want <= bwe->target && bwe->probe_candidate == 0) || !bwe->have_twcc ||
+      now_us < bwe->probe_next_us ||
+      (bwe->last_decrease_us != 0 && now_us - bwe->last_decrease_us < PROBE_STABLE_US))
+    return 0;
+  bwe->probe_state = PROBE_SENDING;
+  bwe->probe_first = next_seq;
+  bwe->probe_rate = bwe->probe_candidate != 0 ? bwe->probe_confirm_rate
+                    : MIN (PROBE_OVERSHOOT * want, PROBE_MAX_FACTOR * bwe->target);
+  /* what the media sends meanwhile (the acked rate right after a probe
+   * still counts that probe's padding) */
+  bwe->probe_base = bwe->probe_candidate != 0 ? bwe->probe_confirm_base
+                    : bwe->acked_bps > 0 ? MIN (bwe->acked_bps, bwe->target) : bwe->target / 2;
+  bwe->probe_end_us = now_us + PROBE_CLUSTER_US;
+  bwe->probe_sent_n = bwe->probe_recv_n = 0;
+  bwe->probe_sent_bytes = bwe->probe_recv_bytes = 0;
+  return bwe->probe_rate > bwe->probe_base ? (guint64) (bwe->probe_rate - bwe->probe_base) : 0;
+}
+
+/* Whether @bytes of retransmission (an RTX answer to a NACK) may go now:
+ * retransmissions are held to a quarter of the estimate (a token bucket
+ * with 200 ms saved up), so that after a switch down the NACKs for what
+ * the overflowing queue dropped do not keep it overflowing. */
+gboolean
+hz_bwe_allow_retransmit (HzBwe *bwe, gsize bytes, gint64 now_us)
+{
+  gdouble rate, cap;
+
+  g_return_val_if_fail (bwe != NULL, TRUE);
+  rate = RTX_SHARE * bwe->target / 8.0; /* bytes/s */
+  cap = MAX (rate * RTX_BURST_US / G_TIME_SPAN_SECOND, RTX_BURST_MIN);
+  if (bwe->rtx_last_us == 0)
+    bwe->rtx_tokens = cap;
+  else if (now_us > bwe->rtx_last_us)
+    bwe->rtx_tokens = MIN (cap, bwe->rtx_tokens + rate * (now_us - bwe->rtx_last_us) / G_TIME_SPAN_SECOND);
+  bwe->rtx_last_us = now_us;
+  if (bwe->rtx_tokens < (gdouble) bytes) {
+    bwe->rtx_denied++;
+    return FALSE;
+  }
+  bwe->rtx_tokens -= (gdouble) bytes;
+  return TRUE;
+}
+
 /* Feeds one feedback's results (hz_twcc_send_on_feedback, in sequence
  * order) at @now_us, the time the feedback arrived. Updates the estimate. */
 void
@@ -348,6 +631,7 @@ hz_bwe_on_twcc (HzBwe *bwe, const HzTwccResult *results, guint n_results, gint64
   for (guint i = 0; i < n_results; i++) {
     const HzTwccResult *r = &results[i];
 
+    probe_account (bwe, r);
     bwe->loss_total++;
     if (!r->received) {
       bwe->loss_lost++;
@@ -364,6 +648,8 @@ hz_bwe_on_twcc (HzBwe *bwe, const HzTwccResult *results, guint n_results, gint64
   rate_control (bwe, now_us);
   loss_control (bwe, now_us);
   update_target (bwe, now_us);
+  if (bwe->probe_state == PROBE_WAITING && bwe->probe_saw_last)
+    probe_finish (bwe, now_us);
 }
 
 /* A REMB from the subscriber (hz_rtcp_parse_remb). It caps the estimate;
@@ -383,10 +669,7 @@ void
 hz_bwe_on_probe_result (HzBwe *bwe, guint64 bitrate_bps, gint64 now_us)
 {
   g_return_if_fail (bwe != NULL);
-  if (bwe->state == RC_DECREASE)
-    return;
-  bwe->delay_bps = CLAMP (MAX (bwe->delay_bps, (gdouble) bitrate_bps), bwe->min_bps, bwe->max_bps);
-  update_target (bwe, now_us);
+  apply_probe (bwe, (gdouble) bitrate_bps, bwe->loss_fraction, now_us);
 }
 
 guint64
@@ -409,4 +692,8 @@ hz_bwe_get_stats (HzBwe *bwe, HzBweStats *stats)
   stats->trend = bwe->trend;
   stats->threshold = bwe->threshold;
   stats->loss_fraction = bwe->loss_fraction;
+  stats->probes_ok = bwe->probes_ok;
+  stats->probes_failed = bwe->probes_failed;
+  stats->last_probe_bps = (guint64) bwe->last_probe_bps;
+  stats->rtx_denied = bwe->rtx_denied;
 }

@@ -50,6 +50,10 @@ hz_layer_select_update (HzLayerSelect *sel, const HzLayerInput *in, gint64 now_u
   max = CLAMP (in->max_layer, 0, HZ_LAYER_MAX - 1);
   budget = in->estimate_bps > in->audio_bps ? (gdouble) (in->estimate_bps - in->audio_bps) : 0;
   fit = best_fit (in, max, budget, 1.0);
+  /* Playing video keeps the lowest layer down to half its rate. */
+  if (fit == HZ_LAYER_PAUSED && sel->decided && sel->current != HZ_LAYER_PAUSED &&
+      in->layer_active[0] && (gdouble) in->layer_bps[0] * HZ_LAYER_PAUSE_FRACTION <= budget)
+    fit = 0;
 
   /* down at once: first decision, the current layer is gone, above the
    * preference, or no longer fits */
@@ -61,8 +65,11 @@ hz_layer_select_update (HzLayerSelect *sel, const HzLayerInput *in, gint64 now_u
     sel->up_candidate = -1;
     return sel->current;
   }
-  /* up only with a 20 % margin held for 2 s */
+  /* up only with a 20 % margin held for 1 s; resuming from a pause needs
+   * the whole lowest layer covered for as long */
   up = best_fit (in, max, budget, HZ_LAYER_UP_MARGIN);
+  if (sel->current == HZ_LAYER_PAUSED && up == HZ_LAYER_PAUSED)
+    up = fit;
   if (up <= sel->current) {
     sel->up_candidate = -1;
     return sel->current;

@@ -329,7 +329,7 @@ try {
   const concealedShare = samplesRcvd > 0 ? concealed / samplesRcvd : 1;
   const audioCodec = a1 ? a1.codec : null;
   const [aw0, aw1] = [mainAudio(first), mainAudio(recoveryFrom)];
-  console.log(`# audio (codec ${audioCodec}): first ${RECOVERY_SKIP_S} s lost ${d(aw0, aw1, 'packetsLost')} / rcvd ${d(aw0, aw1, 'packetsReceived')}; ` +
+  console.log(`# audio (codec ${audioCodec}${last.audioRed ? ', RED answered first' : ''}): first ${RECOVERY_SKIP_S} s lost ${d(aw0, aw1, 'packetsLost')} / rcvd ${d(aw0, aw1, 'packetsReceived')}; ` +
     `after: lost ${aLost} / rcvd ${aRcvd} = ${pct(audioLoss)}, concealed (non-silent) ${pct(concealedShare)} of samples, ` +
     `FEC packets ${d(a0, a1, 'fecPacketsReceived')}, NACKs ${d(a0, a1, 'nackCount')}, concealment events ${d(a0, a1, 'concealmentEvents')}`);
   const layerEvents = await sub.evaluate(() => window.HzTest.layers);
@@ -343,7 +343,7 @@ try {
     `video keeps decoding: frames decoded in every ${WINDOW_S} s window (${windows.join(', ')})`);
   // Chromium counts packetsLost on the wire: with RED, recovery happens in the
   // decoder, so the share of non-silent concealed samples is what is left lost.
-  const red = /red/i.test(audioCodec || '');
+  const red = last.audioRed === true || /red/i.test(audioCodec || '');
   const afterRecovery = red ? concealedShare : audioLoss;
   checks.ok(afterRecovery < 0.01, `audio loss after recovery ${pct(afterRecovery)} < 1% ` +
     `(${red ? 'RED: non-silent concealed samples' : 'packetsLost / (lost + received)'}, after the first ${RECOVERY_SKIP_S} s)`);

@@ -698,6 +698,26 @@ test_answer_red (void)
   check_red_answer (single, "111", "111:opus"); /* no redundancy in it */
   check_red_answer (mixed, "111", "111:opus");
   check_red_answer (mono, "111", "111:opus");   /* channels differ from opus */
+  /* Opus offered without useinbandfec: the answer asks for in-band FEC;
+   * an explicit useinbandfec=0 is left alone */
+  {
+    g_autofree char *no_fec = replace (text, "a=fmtp:111 minptime=10;useinbandfec=1", "a=fmtp:111 minptime=10");
+    g_autofree char *fec0 = replace (text, "useinbandfec=1", "useinbandfec=0");
+    g_autoptr (HzSdpSession) o1 = hz_sdp_parse (no_fec, MAX_LEN, &error);
+    g_autoptr (HzSdpSession) o2 = hz_sdp_parse (fec0, MAX_LEN, &error);
+    g_autoptr (HzSdpSession) a1 = NULL;
+    g_autoptr (HzSdpSession) a2 = NULL;
+    g_autofree char *t1 = hz_sdp_build_answer (o1, &local, &a1, &error);
+    g_autofree char *t2 = hz_sdp_build_answer (o2, &local, &a2, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (((HzSdpCodec *) g_ptr_array_index (((HzSdpMedia *) g_ptr_array_index (a1->media, 0))->codecs, 1))->fmtp,
+                     ==, "minptime=10;useinbandfec=1");
+    g_assert_nonnull (strstr (t1, "a=fmtp:111 minptime=10;useinbandfec=1"));
+    g_assert_cmpstr (((HzSdpCodec *) g_ptr_array_index (((HzSdpMedia *) g_ptr_array_index (a2->media, 0))->codecs, 1))->fmtp,
+                     ==, "minptime=10;useinbandfec=0");
+    g_assert_nonnull (t2);
+  }
 }
 
 /* A subscriber m-line with RED as the codec and Opus as the secondary. */

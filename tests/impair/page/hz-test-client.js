@@ -238,6 +238,18 @@
     'targetBitrate', 'qualityLimitationReason', 'active', 'retransmittedPacketsSent', 'nackCount', 'pliCount',
     'framesPerSecond', 'encoderImplementation', 'scalabilityMode'];
 
+  // Whether our answer to the server's offer puts RED (RFC 2198) first on an
+  // audio m-line: then the server sends RED. getStats() cannot tell: its
+  // codec of a RED stream is the Opus inside.
+  function answeredRed(pc) {
+    const sdp = pc && pc.currentLocalDescription ? pc.currentLocalDescription.sdp : '';
+    for (const section of sdp.split(/\r?\nm=/).slice(1)) {
+      const m = /^audio \d+ \S+ (\d+)/.exec(section);
+      if (m && new RegExp(`a=rtpmap:${m[1]} red/48000/2`, 'i').test(section)) return true;
+    }
+    return false;
+  }
+
   // One figure sample of the subscriber (inbound) and publisher (outbound) side.
   async function sample() {
     const t = Date.now();
@@ -268,6 +280,7 @@
     outVideo.sort((a, b) => String(a.rid).localeCompare(String(b.rid)));
     return {
       t,
+      audioRed: answeredRed(state.subscriber),
       video,
       audio,
       pair,
