@@ -7,10 +7,12 @@
 #include <string.h>
 
 #include "hz-audit.h"
+#include "hz-recording-upload.h"
 
 struct _HzRecordingCatalog {
   HzRoomStore *store;
   HzDb *db;
+  HzRecordingUpload *upload; /* borrowed, or NULL */
 };
 
 static const char *const hz_recording_state_names[] = {
@@ -20,7 +22,11 @@ static const char *const hz_recording_state_names[] = {
 #define HZ_ENTRY_COLUMNS \
   "id, room_id, room_kind, title, course, presenter, institution, state, dir, started_at, " \
   "duration_ms, size, recovered, compose_progress, composed_file, composed_size, " \
-  "composed_sha256, error"
+  "composed_sha256, error, " \
+  "(SELECT CASE WHEN COUNT(*) = 0 THEN 'none' " \
+  "  WHEN SUM(CASE WHEN f.upload = 'pending' THEN 1 ELSE 0 END) > 0 THEN 'pending' " \
+  "  WHEN SUM(CASE WHEN f.upload = 'failed' THEN 1 ELSE 0 END) > 0 THEN 'failed' " \
+  "  ELSE 'uploaded' END FROM recording_files f WHERE f.recording_id = recordings.id)"
 
 const char *
 hz_recording_state_to_string (HzRecordingState state)
@@ -66,6 +72,30 @@ hz_recording_catalog_get_store (HzRecordingCatalog *self)
   return self->store;
 }
 
+void
+hz_recording_catalog_set_upload (HzRecordingCatalog *self, HzRecordingUpload *upload)
+{
+  g_return_if_fail (self != NULL);
+  self->upload = upload;
+}
+
+HzRecordingUpload *
+hz_recording_catalog_get_upload (HzRecordingCatalog *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->upload;
+}
+
+static void
+hz_recording_entry_file_free (HzRecordingEntryFile *f)
+{
+  g_free (f->file);
+  g_free (f->location);
+  g_free (f->upload);
+  g_free (f->error);
+  g_free (f);
+}
+
 static void
 hz_recording_entry_track_free (HzRecordingEntryTrack *t)
 {
@@ -96,6 +126,8 @@ hz_recording_entry_free (HzRecordingEntry *e)
   g_free (e->composed_sha256);
   g_free (e->error);
   g_clear_pointer (&e->tracks, g_ptr_array_unref);
+  g_free (e->upload);
+  g_clear_pointer (&e->files, g_ptr_array_unref);
   g_free (e);
 }
 
@@ -133,6 +165,7 @@ hz_recording_entry_from_row (const HzDbRows *rows, guint r)
   e->composed_size = (guint64) hz_cell_int (rows, r, 15);
   e->composed_sha256 = g_strdup (hz_db_rows_get (rows, r, 16));
   e->error = g_strdup (hz_db_rows_get (rows, r, 17));
+  e->upload = g_strdup (hz_db_rows_get (rows, r, 18) != NULL ? hz_db_rows_get (rows, r, 18) : "none");
   return e;
 }
 
@@ -324,6 +357,31 @@ hz_recording_catalog_tracks (HzRecordingCatalog *self, const char *id, GError **
   return tracks;
 }
 
+static GPtrArray *
+hz_recording_catalog_files (HzRecordingCatalog *self, const char *id, GError **error)
+{
+  const char *params[] = { id };
+  g_autoptr(HzDbRows) rows = hz_db_query (self->db,
+    "SELECT file, size, location, upload, attempts, error FROM recording_files "
+    "WHERE recording_id = $1 ORDER BY file", params, 1, error);
+  GPtrArray *files;
+
+  if (rows == NULL)
+    return NULL;
+  files = g_ptr_array_new_with_free_func ((GDestroyNotify) hz_recording_entry_file_free);
+  for (guint r = 0; r < rows->n_rows; r++) {
+    HzRecordingEntryFile *f = g_new0 (HzRecordingEntryFile, 1);
+    f->file = g_strdup (hz_db_rows_get (rows, r, 0));
+    f->size = (guint64) hz_cell_int (rows, r, 1);
+    f->location = g_strdup (hz_db_rows_get (rows, r, 2));
+    f->upload = g_strdup (hz_db_rows_get (rows, r, 3));
+    f->attempts = (guint) hz_cell_int (rows, r, 4);
+    f->error = g_strdup (hz_db_rows_get (rows, r, 5));
+    g_ptr_array_add (files, f);
+  }
+  return files;
+}
+
 HzRecordingEntry *
 hz_recording_catalog_get (HzRecordingCatalog *self, const char *id, GError **error)
 {
@@ -343,6 +401,9 @@ hz_recording_catalog_get (HzRecordingCatalog *self, const char *id, GError **err
   entry = hz_recording_entry_from_row (rows, 0);
   entry->tracks = hz_recording_catalog_tracks (self, id, error);
   if (entry->tracks == NULL)
+    return NULL;
+  entry->files = hz_recording_catalog_files (self, id, error);
+  if (entry->files == NULL)
     return NULL;
   return g_steal_pointer (&entry);
 }
@@ -556,16 +617,37 @@ hz_recording_catalog_delete (HzRecordingCatalog *self, const char *id, gboolean 
 {
   g_autoptr(HzRecordingEntry) entry = NULL;
   const char *params[] = { id };
-  g_autoptr(HzDbRows) tracks = NULL, rows = NULL;
+  g_autoptr(HzDbRows) files = NULL, tracks = NULL, rows = NULL;
 
   g_return_val_if_fail (self != NULL && id != NULL, FALSE);
   entry = hz_recording_catalog_get (self, id, error);
   if (entry == NULL || (remove_files && !hz_recording_remove_dir (entry->dir, error)))
     return FALSE;
-  tracks = hz_db_query (self->db, "DELETE FROM recording_tracks WHERE recording_id = $1", params, 1, error);
+  if (remove_files && self->upload != NULL)
+    hz_recording_upload_forget (self->upload, entry);
+  files = hz_db_query (self->db, "DELETE FROM recording_files WHERE recording_id = $1", params, 1, error);
+  if (files != NULL)
+    tracks = hz_db_query (self->db, "DELETE FROM recording_tracks WHERE recording_id = $1", params, 1, error);
   if (tracks != NULL)
     rows = hz_db_query (self->db, "DELETE FROM recordings WHERE id = $1", params, 1, error);
   return rows != NULL;
+}
+
+/* An expired entry's objects go too, and its file rows with them. */
+static void
+hz_recording_catalog_forget_files (HzRecordingCatalog *self, const char *id)
+{
+  g_autoptr(HzRecordingEntry) e = hz_recording_catalog_get (self, id, NULL);
+  const char *params[] = { id };
+  g_autoptr(HzDbRows) rows = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (e == NULL)
+    return;
+  hz_recording_upload_forget (self->upload, e);
+  rows = hz_db_query (self->db, "DELETE FROM recording_files WHERE recording_id = $1", params, 1, &error);
+  if (rows == NULL)
+    g_warning ("retention: file rows of %s not removed: %s", id, error->message);
 }
 
 guint
@@ -602,6 +684,8 @@ hz_recording_catalog_expire (HzRecordingCatalog *self, GDateTime *now, guint yea
     if (!hz_recording_remove_dir (e->dir, error) ||
         !hz_recording_catalog_set_state (self, e->id, HZ_RECORDING_STATE_EXPIRED, NULL, error))
       return n;
+    if (self->upload != NULL)
+      hz_recording_catalog_forget_files (self, e->id);
     json_object_set_string_member (detail, "dir", e->dir);
     json_object_set_string_member (detail, "room_id", e->room_id);
     json_object_set_string_member (detail, "started_at", started);
@@ -646,6 +730,18 @@ hz_recording_entry_media_path (const HzRecordingEntry *entry, gint track_idx, GE
   return g_build_filename (entry->dir, file, NULL);
 }
 
+const HzRecordingEntryFile *
+hz_recording_entry_find_file (const HzRecordingEntry *entry, const char *file)
+{
+  g_return_val_if_fail (entry != NULL, NULL);
+  for (guint i = 0; entry->files != NULL && file != NULL && i < entry->files->len; i++) {
+    const HzRecordingEntryFile *f = g_ptr_array_index (entry->files, i);
+    if (g_strcmp0 (f->file, file) == 0)
+      return f;
+  }
+  return NULL;
+}
+
 static void
 hz_json_string_or_null (JsonBuilder *b, const char *name, const char *value)
 {
@@ -678,6 +774,27 @@ hz_recording_entry_tracks_to_json (const HzRecordingEntry *e, JsonBuilder *b)
     json_builder_set_member_name (b, "size");
     json_builder_add_int_value (b, (gint64) t->size);
     hz_json_string_or_null (b, "sha256", t->sha256);
+    json_builder_end_object (b);
+  }
+  json_builder_end_array (b);
+}
+
+static void
+hz_recording_entry_files_to_json (const HzRecordingEntry *e, JsonBuilder *b)
+{
+  json_builder_set_member_name (b, "files");
+  json_builder_begin_array (b);
+  for (guint i = 0; e->files != NULL && i < e->files->len; i++) {
+    const HzRecordingEntryFile *f = g_ptr_array_index (e->files, i);
+    json_builder_begin_object (b);
+    hz_json_string_or_null (b, "file", f->file);
+    json_builder_set_member_name (b, "size");
+    json_builder_add_int_value (b, (gint64) f->size);
+    hz_json_string_or_null (b, "location", f->location);
+    hz_json_string_or_null (b, "upload", f->upload);
+    json_builder_set_member_name (b, "attempts");
+    json_builder_add_int_value (b, f->attempts);
+    hz_json_string_or_null (b, "error", f->error);
     json_builder_end_object (b);
   }
   json_builder_end_array (b);
@@ -720,8 +837,11 @@ hz_recording_entry_to_json (const HzRecordingEntry *e, gboolean detail)
     json_builder_add_null_value (b);
   }
   hz_json_string_or_null (b, "error", e->error);
-  if (detail)
+  hz_json_string_or_null (b, "upload", e->upload != NULL ? e->upload : "none");
+  if (detail) {
     hz_recording_entry_tracks_to_json (e, b);
+    hz_recording_entry_files_to_json (e, b);
+  }
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }

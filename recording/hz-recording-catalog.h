@@ -8,7 +8,9 @@
  * its progress, the composed file with its size and checksum, search with
  * filters and paging, and retention: entries older than the years allowed
  * for their room kind have their files removed, turn "expired" and the
- * removal is written to the audit log.
+ * removal is written to the audit log. Where each file lives once S3
+ * storage is on is the recording_files table (migration 5), written by
+ * hz-recording-upload and read here into HzRecordingEntry.files.
  *
  * Every call runs on the control-plane thread that owns the HzRoomStore
  * (an HzDb is used by one thread at a time); the compose job in
@@ -56,6 +58,16 @@ typedef struct {
   char *sha256;
 } HzRecordingEntryTrack;
 
+/* Where one file of a finished recording lives (S3 storage on only). */
+typedef struct {
+  char *file;              /* basename in dir; object key recordings/<id>/<file> */
+  guint64 size;
+  char *location;          /* "local", "s3" (local copy removed) or "local+s3" */
+  char *upload;            /* "pending", "uploaded" or "failed" (local file lost) */
+  guint attempts;          /* failed upload attempts so far */
+  char *error;             /* the last attempt's error, or NULL */
+} HzRecordingEntryFile;
+
 typedef struct {
   char *id;
   char *room_id;
@@ -76,6 +88,8 @@ typedef struct {
   char *composed_sha256;
   char *error;             /* why the compose failed, or NULL */
   GPtrArray *tracks;       /* HzRecordingEntryTrack*; filled by _get only */
+  char *upload;            /* "none" (no S3 storage), "pending", "uploaded", "failed" */
+  GPtrArray *files;        /* HzRecordingEntryFile*; filled by _get only */
 } HzRecordingEntry;
 
 /* GET /api/v1/recordings filters; NULL/0 means no filter. Text filters
@@ -102,6 +116,12 @@ typedef struct _HzRecordingCatalog HzRecordingCatalog;
 HzRecordingCatalog *hz_recording_catalog_new (HzRoomStore *store);
 void hz_recording_catalog_free (HzRecordingCatalog *self);
 HzRoomStore *hz_recording_catalog_get_store (HzRecordingCatalog *self);
+/* The S3 uploader (recording/hz-recording-upload.h), borrowed; NULL: the
+ * library is local only. Deleting or expiring an entry then also removes
+ * its objects, and playback reads files no longer local from the store. */
+typedef struct _HzRecordingUpload HzRecordingUpload;
+void hz_recording_catalog_set_upload (HzRecordingCatalog *self, HzRecordingUpload *upload);
+HzRecordingUpload *hz_recording_catalog_get_upload (HzRecordingCatalog *self);
 
 /* An entry in state "recording" for a session that just started in @dir.
  * Returns: (transfer full): its id. */
@@ -147,6 +167,9 @@ guint hz_recording_catalog_expire (HzRecordingCatalog *self, GDateTime *now, gui
  * NULL with NOT_FOUND. */
 char *hz_recording_entry_media_path (const HzRecordingEntry *entry, gint track_idx,
                                      GError **error);
+/* The file row of @file (see HzRecordingEntryFile), or NULL when it has none. */
+const HzRecordingEntryFile *hz_recording_entry_find_file (const HzRecordingEntry *entry,
+                                                          const char *file);
 /* The API shape: with @detail the tracks and composed file as well. */
 JsonNode *hz_recording_entry_to_json (const HzRecordingEntry *entry, gboolean detail);
 void hz_recording_entry_free (HzRecordingEntry *entry);

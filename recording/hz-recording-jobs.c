@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 
 #include "hz-recording-compose.h"
+#include "hz-recording-upload.h"
 
 /* One compose job, shared by the queue and its thread; the thread only
  * touches dir, out_path, cancellable and permille. */
@@ -32,6 +33,7 @@ struct _HzRecordingJobs {
   gpointer on_done_data;
   GSource *retention;
   guint years_consult, years_teaching;
+  HzRecordingUpload *upload; /* S3 storage, or NULL */
 };
 
 static HzComposeJob *
@@ -78,6 +80,7 @@ hz_recording_jobs_free (HzRecordingJobs *self)
     g_cancellable_cancel (self->running->cancellable);
   }
   hz_recording_jobs_start_retention (self, 0, 0, 0);
+  g_clear_pointer (&self->upload, hz_recording_upload_free);
   g_queue_clear_full (&self->queue, g_free);
   g_main_context_unref (self->context);
   g_free (self->composed_name);
@@ -193,6 +196,10 @@ hz_compose_done (GObject *source, GAsyncResult *result, gpointer data)
   }
   if (!ok)
     g_warning ("compose %s: catalog not updated: %s", job->id, store_error->message);
+  /* composed or not, the files are final now: to the store with them */
+  g_clear_error (&store_error);
+  if (self->upload != NULL && !hz_recording_upload_add (self->upload, job->id, &store_error))
+    g_warning ("recording %s: files not queued for upload: %s", job->id, store_error->message);
   if (self->on_done != NULL)
     self->on_done (job->id, error, self->on_done_data);
   hz_compose_job_unref (job);
@@ -258,6 +265,36 @@ hz_recording_jobs_enqueue (HzRecordingJobs *self, const char *id, GError **error
   g_queue_push_tail (&self->queue, g_strdup (id));
   hz_recording_jobs_next (self);
   return TRUE;
+}
+
+gboolean
+hz_recording_jobs_use_s3 (HzRecordingJobs *self, const char *endpoint, const char *region,
+                          const char *bucket, const char *access_key, const char *secret_key,
+                          gboolean keep_local, GError **error)
+{
+  HzS3 *s3;
+  guint pending;
+
+  g_return_val_if_fail (self != NULL && self->upload == NULL, FALSE);
+  if (endpoint == NULL || endpoint[0] == '\0')
+    return TRUE;
+  s3 = hz_s3_new (endpoint, region, bucket, access_key, secret_key, error);
+  if (s3 == NULL)
+    return FALSE;
+  /* hz-s3 retries a request a few times; the uploader retries the file */
+  hz_s3_set_retries (s3, 3, 500);
+  self->upload = hz_recording_upload_new (self->catalog, s3, keep_local);
+  pending = hz_recording_upload_resume (self->upload);
+  g_message ("recordings: stored in %s/%s%s, %u files waiting for upload", endpoint, bucket,
+             keep_local ? " (local copies kept)" : "", pending);
+  return TRUE;
+}
+
+HzRecordingUpload *
+hz_recording_jobs_get_upload (HzRecordingJobs *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->upload;
 }
 
 /* ---- start-up recovery ---------------------------------------------------- */

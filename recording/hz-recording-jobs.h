@@ -5,7 +5,9 @@
  * "composed" member), its progress and result written to the catalog from
  * the creator's GMainContext, the start-up recovery of sessions a crash
  * interrupted (find unfinished, repair, manifest, catalog upsert, compose),
- * and the retention timer that calls hz_recording_catalog_expire.
+ * the retention timer that calls hz_recording_catalog_expire, and, with
+ * S3 storage on, the uploader (hz-recording-upload.h) each finished
+ * recording's files go to once its compose job ended.
  *
  * Create it on the control-plane thread, whose GMainContext is
  * thread-default then: every catalog write happens there.
@@ -40,6 +42,16 @@ void hz_recording_jobs_set_on_done (HzRecordingJobs *self, HzRecordingJobDoneFun
 gboolean hz_recording_jobs_enqueue (HzRecordingJobs *self, const char *id, GError **error);
 /* TRUE when nothing runs or waits. */
 gboolean hz_recording_jobs_is_idle (HzRecordingJobs *self);
+
+/* Stores recordings in S3-compatible storage ([storage] s3_*): creates the
+ * uploader (owned by @self from then on) and resumes the uploads a stop
+ * or an outage left pending. @endpoint NULL: local only, nothing happens.
+ * FALSE only on an unusable endpoint, bucket or key. */
+gboolean hz_recording_jobs_use_s3 (HzRecordingJobs *self, const char *endpoint, const char *region,
+                                   const char *bucket, const char *access_key, const char *secret_key,
+                                   gboolean keep_local, GError **error);
+/* The uploader, or NULL when S3 storage is off. */
+HzRecordingUpload *hz_recording_jobs_get_upload (HzRecordingJobs *self);
 
 /* Start-up: recovers each session under @data_dir a crash left without a
  * manifest (hz_recording_find_unfinished, hz_recording_recover), upserts it

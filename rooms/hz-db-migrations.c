@@ -138,6 +138,22 @@
   "  sha256 TEXT," \
   "  PRIMARY KEY (recording_id, idx));"
 
+/* Where each file of a recording lives (recording/hz-recording-upload.c):
+ * one row per file once the recording is final and S3 storage is on; the
+ * persistent upload queue ("pending" rows survive a crash or an outage). */
+#define HZ_V5_RECORDING_FILES \
+  "CREATE TABLE recording_files (" \
+  "  recording_id TEXT NOT NULL REFERENCES recordings (id) ON DELETE CASCADE," \
+  "  file TEXT NOT NULL," \
+  "  size BIGINT NOT NULL DEFAULT 0," \
+  "  location TEXT NOT NULL CHECK (location IN ('local', 's3', 'local+s3'))," \
+  "  upload TEXT NOT NULL CHECK (upload IN ('pending', 'uploaded', 'failed'))," \
+  "  attempts INTEGER NOT NULL DEFAULT 0," \
+  "  error TEXT," \
+  "  updated_at TEXT NOT NULL," \
+  "  PRIMARY KEY (recording_id, file));" \
+  "CREATE INDEX recording_files_upload ON recording_files (upload);"
+
 static const HzDbMigration hz_db_migration_list[] = {
   { 1, "rooms, participants, consult events", {
     [HZ_DB_DIALECT_SQLITE] = HZ_V1_TABLES ("INTEGER PRIMARY KEY"),
@@ -154,6 +170,10 @@ static const HzDbMigration hz_db_migration_list[] = {
   { 4, "recordings library", {
     [HZ_DB_DIALECT_SQLITE] = HZ_V4_RECORDINGS ("REAL"),
     [HZ_DB_DIALECT_POSTGRES] = HZ_V4_RECORDINGS ("DOUBLE PRECISION"),
+  } },
+  { 5, "recording files and their uploads", {
+    [HZ_DB_DIALECT_SQLITE] = HZ_V5_RECORDING_FILES,
+    [HZ_DB_DIALECT_POSTGRES] = HZ_V5_RECORDING_FILES,
   } },
 };
 

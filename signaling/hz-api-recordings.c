@@ -12,6 +12,7 @@
 #include "hz-base64url.h"
 #include "hz-rec-timeline.h"
 #include "hz-recording-catalog.h"
+#include "hz-recording-upload.h"
 #include "hz-room-store.h"
 
 /* The timeline summary lists at most this many events. */
@@ -297,32 +298,27 @@ hz_api_recordings_mime (const char *path, gboolean audio)
   return audio ? "audio/webm" : "video/webm";
 }
 
-/* Opens @path and answers with all of it or the Range asked for. */
+/* Gives the stream of bytes [first, first + length) of the file. */
+typedef GInputStream *(*HzOpenRangeFunc) (gpointer data, guint64 first, guint64 length, GError **error);
+
+/* Answers with all of a file of @size bytes named @base, or the Range
+ * asked for, from the stream @open gives. @store: where it is read from. */
 static void
-hz_api_recordings_send_file (HzApiRecordingsContext *ctx, HzHttpRequest *req, const char *actor,
-                             const HzRecordingEntry *e, const char *path, gboolean audio)
+hz_api_recordings_send (HzApiRecordingsContext *ctx, HzHttpRequest *req, const char *actor,
+                        const HzRecordingEntry *e, const char *base, guint64 size, gboolean audio,
+                        const char *store, HzOpenRangeFunc open, gpointer open_data)
 {
-  g_autoptr(GFile) file = g_file_new_for_path (path);
   g_autoptr(GError) error = NULL;
-  g_autoptr(GFileInputStream) in = g_file_read (file, NULL, &error);
-  g_autoptr(GFileInfo) info = in != NULL ?
-    g_file_input_stream_query_info (in, G_FILE_ATTRIBUTE_STANDARD_SIZE, NULL, &error) : NULL;
   g_autoptr(JsonObject) detail = json_object_new ();
   g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
-  g_autofree char *base = g_path_get_basename (path);
+  g_autoptr(GInputStream) in = NULL;
   g_autofree char *content_range = NULL, *disposition = NULL;
-  guint64 size, first = 0, last = 0;
+  guint64 first = 0, last = 0;
   HzRangeResult range;
 
-  if (info == NULL) {
-    g_warning ("api: recording %s: %s", e->id, error->message);
-    hz_api_recordings_audit (ctx, actor, "recording_download", e->id, "error", NULL);
-    hz_http_request_respond_error (req, 404, "not_found", "the recording's file is missing");
-    return;
-  }
-  size = (guint64) g_file_info_get_size (info);
   range = hz_http_parse_range (hz_http_request_get_header (req, "range"), size, &first, &last);
   json_object_set_string_member (detail, "file", base);
+  json_object_set_string_member (detail, "store", store);
   if (range == HZ_RANGE_OK) {
     g_autofree char *r = g_strdup_printf ("%" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT, first, last);
     json_object_set_string_member (detail, "range", r);
@@ -337,23 +333,84 @@ hz_api_recordings_send_file (HzApiRecordingsContext *ctx, HzHttpRequest *req, co
     hz_http_request_respond_error (req, 416, "range_not_satisfiable", "the range lies beyond the file");
     return;
   }
+  if (range == HZ_RANGE_NONE) {
+    first = 0;
+    last = size - 1; /* size 0: length 0 below */
+  }
+  in = open (open_data, first, size == 0 ? 0 : last - first + 1, &error);
+  if (in == NULL) {
+    g_warning ("api: recording %s: %s", e->id, error->message);
+    hz_http_request_respond_error (req, 500, "internal_error", "cannot read the file");
+    return;
+  }
   if (hz_http_request_get_query (req, "download") != NULL) {
     disposition = g_strdup_printf ("attachment; filename=\"%s-%s\"", e->id, base);
     hz_http_request_add_header (req, "content-disposition", disposition);
   }
   if (range == HZ_RANGE_NONE) {
-    hz_http_request_respond_stream (req, 200, hz_api_recordings_mime (path, audio), G_INPUT_STREAM (in), size);
-    return;
-  }
-  if (!g_seekable_seek (G_SEEKABLE (in), (goffset) first, G_SEEK_SET, NULL, &error)) {
-    hz_http_request_respond_error (req, 500, "internal_error", "cannot read the file");
+    hz_http_request_respond_stream (req, 200, hz_api_recordings_mime (base, audio), in, size);
     return;
   }
   content_range = g_strdup_printf ("bytes %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT,
                                    first, last, size);
   hz_http_request_add_header (req, "content-range", content_range);
-  hz_http_request_respond_stream (req, 206, hz_api_recordings_mime (path, audio), G_INPUT_STREAM (in),
-                                  last - first + 1);
+  hz_http_request_respond_stream (req, 206, hz_api_recordings_mime (base, audio), in, last - first + 1);
+}
+
+static GInputStream *
+hz_open_local_range (gpointer data, guint64 first, guint64 length, GError **error)
+{
+  GFileInputStream *in = data;
+
+  if (!g_seekable_seek (G_SEEKABLE (in), (goffset) first, G_SEEK_SET, NULL, error))
+    return NULL;
+  return G_INPUT_STREAM (g_object_ref (in));
+}
+
+typedef struct {
+  HzRecordingUpload *upload;
+  const char *id;
+  const char *file;
+  guint64 size;
+} HzStoredFile;
+
+/* Bytes of a file no longer on disk, from S3 in bounded chunks read by
+ * worker threads (hz-recording-s3-stream.h): the main context never waits. */
+static GInputStream *
+hz_open_stored_range (gpointer data, guint64 first, guint64 length, GError **error)
+{
+  HzStoredFile *f = data;
+
+  return hz_recording_upload_open (f->upload, f->id, f->file, f->size, first, length);
+}
+
+/* The file at @path, or its copy in S3 when it is no longer on disk. */
+static void
+hz_api_recordings_send_file (HzApiRecordingsContext *ctx, HzHttpRequest *req, const char *actor,
+                             const HzRecordingEntry *e, const char *path, gboolean audio)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFileInputStream) in = g_file_read (file, NULL, &error);
+  g_autoptr(GFileInfo) info = in != NULL ?
+    g_file_input_stream_query_info (in, G_FILE_ATTRIBUTE_STANDARD_SIZE, NULL, &error) : NULL;
+  g_autofree char *base = g_path_get_basename (path);
+  HzRecordingUpload *upload = hz_recording_catalog_get_upload (ctx->catalog);
+  const HzRecordingEntryFile *stored = hz_recording_entry_find_file (e, base);
+
+  if (info != NULL) {
+    hz_api_recordings_send (ctx, req, actor, e, base, (guint64) g_file_info_get_size (info), audio, "local",
+                            hz_open_local_range, in);
+    return;
+  }
+  if (upload != NULL && stored != NULL && g_strcmp0 (stored->upload, "uploaded") == 0) {
+    HzStoredFile f = { upload, e->id, stored->file, stored->size };
+    hz_api_recordings_send (ctx, req, actor, e, base, stored->size, audio, "s3", hz_open_stored_range, &f);
+    return;
+  }
+  g_warning ("api: recording %s: %s", e->id, error->message);
+  hz_api_recordings_audit (ctx, actor, "recording_download", e->id, "error", NULL);
+  hz_http_request_respond_error (req, 404, "not_found", "the recording's file is missing");
 }
 
 static void

@@ -5,7 +5,8 @@
  *                                            timeline summary (admin or token)
  *   GET  /api/v1/recordings/{id}/media       the composed file, ?track=N a
  *                                            track file; HTTP Range (206, 416)
- *                                            streamed from disk (admin or token)
+ *                                            streamed from disk, or from S3 once
+ *                                            uploaded (admin or token)
  *   POST /api/v1/recordings/{id}/tokens      a short-lived playback token (admin)
  *   DELETE /api/v1/recordings/{id}           entry and files (admin)
  *   POST /api/v1/rooms/{id}/recording        {"action":"start"|"stop"} (admin)

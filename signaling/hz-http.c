@@ -185,6 +185,38 @@ hz_http_request_respond_error (HzHttpRequest *req, guint status, const char *cod
   hz_http_request_respond_json (req, status, root);
 }
 
+static gboolean
+hz_http_stream_readable (GObject *stream, gpointer data)
+{
+  HzHttpRequest *req = data;
+
+  if (req->wsi != NULL)
+    lws_callback_on_writable (req->wsi);
+  return G_SOURCE_REMOVE;
+}
+
+/* A pollable response stream (a recording read from S3 by worker threads)
+ * is read only once readable: until then the connection waits and the main
+ * context goes on. TRUE when it has to wait. */
+static gboolean
+hz_http_stream_wait (HzHttpRequest *req)
+{
+  GPollableInputStream *in;
+  GSource *source;
+
+  if (!G_IS_POLLABLE_INPUT_STREAM (req->resp_stream))
+    return FALSE;
+  in = G_POLLABLE_INPUT_STREAM (req->resp_stream);
+  if (!g_pollable_input_stream_can_poll (in) || g_pollable_input_stream_is_readable (in))
+    return FALSE;
+  source = g_pollable_input_stream_create_source (in, NULL);
+  g_source_set_callback (source, G_SOURCE_FUNC (hz_http_stream_readable), hz_http_request_ref (req),
+                         (GDestroyNotify) hz_http_request_unref);
+  g_source_attach (source, g_main_context_get_thread_default ());
+  g_source_unref (source);
+  return TRUE;
+}
+
 /* Writes the response one piece per writeable callback. Returns -1 when
  * the connection is to be closed. */
 static int
@@ -224,6 +256,8 @@ hz_http_request_write (HzSession *pss, struct lws *wsi)
      * read of a local file is short enough for the main context */
     if (req->resp_stream == NULL)
       memcpy (start, data + req->resp_off, n);
+    else if (hz_http_stream_wait (req))
+      return 0; /* called again once the stream has data */
     else if (!g_input_stream_read_all (req->resp_stream, start, n, &got, NULL, NULL) || got != n)
       return -1; /* the file shrank under us: the client sees a short body */
     if (lws_write (wsi, start, n, done ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) != (int) n)

@@ -144,7 +144,9 @@ void hz_http_request_respond (HzHttpRequest *req,
 void hz_http_request_add_header (HzHttpRequest *req, const char *name, const char *value);
 /* Sends @length bytes read from @stream (a file positioned at the first
  * byte to send) chunk by chunk as the socket drains, so a large file is
- * never held in memory. A stream that ends early closes the connection. */
+ * never held in memory. A stream that ends early closes the connection.
+ * A GPollableInputStream that can poll is read only when readable (the
+ * response waits meanwhile without blocking the main context). */
 void hz_http_request_respond_stream (HzHttpRequest *req, guint status, const char *content_type,
                                      GInputStream *stream, guint64 length);
 void hz_http_request_respond_json (HzHttpRequest *req, guint status, JsonNode *body);

@@ -10,6 +10,8 @@
 #   HUIZHEN_TEST_S3_REGION    us-east-1
 #   HUIZHEN_TEST_S3_ACCESS    test:tester
 #   HUIZHEN_TEST_S3_SECRET    testing
+#   HUIZHEN_TEST_SWIFT_CTL    a script: "stop" takes the S3 API (the proxy)
+#                             away, "start" brings it back on the same port
 # runs COMMAND, stops the servers and exits with COMMAND's status. Without
 # Swift the test is skipped (TAP "1..0 # SKIP").
 set -eu
@@ -33,6 +35,8 @@ mport=$(free_port); pport=$(free_port); aport=$(free_port); cport=$(free_port); 
 user=$(id -un)
 pids=""
 cleanup() {
+  # a proxy the test restarted through swift-ctl is not our child
+  if [ -s "$tmp/run/proxy.pid" ]; then kill "$(cat "$tmp/run/proxy.pid")" 2>/dev/null || true; fi
   for p in $pids; do kill "$p" 2>/dev/null || true; done
   for p in $pids; do wait "$p" 2>/dev/null || true; done
   rm -rf "$tmp"
@@ -119,7 +123,27 @@ for s in account container object; do
   pids="$pids $!"
 done
 /usr/bin/python3 /usr/bin/swift-proxy-server "$etc/proxy-server.conf" >"$tmp/run/proxy.log" 2>&1 &
-pids="$pids $!"
+echo $! >"$tmp/run/proxy.pid"
+
+cat >"$tmp/swift-ctl" <<CTL
+#!/bin/sh
+# swift-ctl stop|start: the S3 API goes away (connections refused) or comes back
+set -eu
+health() { curl -sf "http://127.0.0.1:$pport/healthcheck" >/dev/null 2>&1; }
+i=0
+case "\$1" in
+stop)
+  kill "\$(cat "$tmp/run/proxy.pid")"
+  : >"$tmp/run/proxy.pid"
+  while health; do i=\$((i + 1)); [ "\$i" -lt 200 ] || exit 1; sleep 0.1; done ;;
+start)
+  /usr/bin/python3 /usr/bin/swift-proxy-server "$etc/proxy-server.conf" >>"$tmp/run/proxy.log" 2>&1 </dev/null &
+  echo \$! >"$tmp/run/proxy.pid"
+  until health; do i=\$((i + 1)); [ "\$i" -lt 300 ] || exit 1; sleep 0.1; done ;;
+*) echo "usage: swift-ctl stop|start" >&2; exit 2 ;;
+esac
+CTL
+chmod +x "$tmp/swift-ctl"
 
 i=0
 until curl -sf "http://127.0.0.1:$pport/healthcheck" >/dev/null 2>&1; do
@@ -133,6 +157,7 @@ export HUIZHEN_TEST_S3_REGION=us-east-1
 export HUIZHEN_TEST_S3_ACCESS=test:tester
 export HUIZHEN_TEST_S3_SECRET=testing
 export HUIZHEN_TEST_SWIFT_LOGS="$tmp/run"
+export HUIZHEN_TEST_SWIFT_CTL="$tmp/swift-ctl"
 status=0
 "$@" || status=$?
 if [ "$status" != 0 ]; then tail -n 30 "$tmp"/run/*.log >&2; fi
