@@ -7,6 +7,7 @@ static const char *const hz_role_names[] = {
   [HZ_ROLE_PRESENTER] = "presenter",
   [HZ_ROLE_STUDENT] = "student",
   [HZ_ROLE_OBSERVER] = "observer",
+  [HZ_ROLE_RELAY] = "relay",
 };
 
 static const char *const hz_room_kind_names[] = {
@@ -29,6 +30,7 @@ static const HzRolePermissions hz_role_permissions[][G_N_ELEMENTS (hz_role_names
     [HZ_ROLE_PRESENTER] = { TRUE, FALSE },
     [HZ_ROLE_STUDENT] = { FALSE, FALSE },
     [HZ_ROLE_OBSERVER] = { FALSE, FALSE },
+    [HZ_ROLE_RELAY] = { FALSE, FALSE },
   },
   [HZ_ROOM_KIND_TEACHING] = {
     [HZ_ROLE_DOCTOR] = { FALSE, FALSE },
@@ -36,6 +38,7 @@ static const HzRolePermissions hz_role_permissions[][G_N_ELEMENTS (hz_role_names
     [HZ_ROLE_PRESENTER] = { TRUE, TRUE },
     [HZ_ROLE_STUDENT] = { FALSE, FALSE },
     [HZ_ROLE_OBSERVER] = { FALSE, FALSE },
+    [HZ_ROLE_RELAY] = { FALSE, FALSE },
   },
 };
 
@@ -106,4 +109,16 @@ hz_role_can_moderate (HzRole role, HzRoomKind kind)
 {
   const HzRolePermissions *p = hz_role_permissions_get (role, kind);
   return p != NULL && p->moderate;
+}
+
+/**
+ * hz_role_is_listed:
+ *
+ * Every role but relay: a cascade relay is not in participant lists or
+ * events, not counted against capacity and not in the consult record.
+ */
+gboolean
+hz_role_is_listed (HzRole role)
+{
+  return role != HZ_ROLE_RELAY;
 }

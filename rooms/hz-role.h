@@ -13,6 +13,8 @@ typedef enum {
   HZ_ROLE_PRESENTER,   /* teaching presenter */
   HZ_ROLE_STUDENT,     /* teaching viewer; publishes only when promoted */
   HZ_ROLE_OBSERVER,    /* never publishes */
+  HZ_ROLE_RELAY,       /* another node's cascade relay: subscribes, never publishes, hidden;
+                        * minted only by nodes (token secret), never by the token API */
 } HzRole;
 
 typedef enum {
@@ -27,5 +29,7 @@ HzRoomKind  hz_room_kind_from_string (const char *text);
 const char *hz_room_kind_to_string   (HzRoomKind kind);
 gboolean    hz_role_can_publish      (HzRole role, HzRoomKind kind);
 gboolean    hz_role_can_moderate     (HzRole role, HzRoomKind kind);
+/* A participant of that role is shown to others and counted (not a relay). */
+gboolean    hz_role_is_listed        (HzRole role);
 
 G_END_DECLS

@@ -10,6 +10,8 @@
 #include "hz-room-recording.h"
 #include "hz-api.h"
 #include "hz-audit.h"
+#include "hz-cluster.h"
+#include "hz-cascade.h" /* cascade (owner: cascade) */
 #include "hz-consult.h"
 #include "hz-db.h"
 #include "hz-dtls.h"
@@ -36,6 +38,11 @@ struct _HzServer {
   char *base_url;
   guint records_timer;   /* journal flush + room lifecycle, every few seconds */
   guint retention_timer; /* consult and audit retention, daily */
+  HzCluster *cluster;    /* NULL unless [cluster] redis_url is set */
+  HzCascade *cascade;    /* cascade (owner: cascade): NULL unless clustered */
+  gint64 cluster_cpu_us; /* worker CPU, forwarded bytes and time at the last heartbeat */
+  guint64 cluster_bytes;
+  gint64 cluster_at;
 };
 
 #define RECORDS_TICK_S 5
@@ -203,6 +210,24 @@ static double metric_members (gpointer data) { return hz_signal_get_n_members ((
 static double metric_journal (gpointer data) { return hz_room_store_journal_length (((HzServer *) data)->store); }
 static double metric_worker_cpu (gpointer data) { return hz_worker_get_cpu_time_us (data) / 1e6; }
 
+static double
+metric_relayed (gpointer data)
+{
+  guint entry, remote;
+
+  hz_signal_get_relay_counts (((HzServer *) data)->signal, &entry, &remote);
+  return entry;
+}
+
+static double
+metric_remote (gpointer data)
+{
+  guint entry, remote;
+
+  hz_signal_get_relay_counts (((HzServer *) data)->signal, &entry, &remote);
+  return remote;
+}
+
 static void
 metrics_setup (HzServer *self)
 {
@@ -224,9 +249,91 @@ metrics_setup (HzServer *self)
                             "CPU time of each media worker thread.", labels, metric_worker_cpu,
                             hz_worker_pool_get_worker (self->workers, i));
   }
+  if (self->cluster != NULL) {
+    hz_metrics_add_gauge (self->metrics, "huizhen_cluster_relayed_sessions",
+                          "Clients connected here whose rooms are on other nodes (signaling relayed).", NULL,
+                          metric_relayed, self);
+    hz_metrics_add_gauge (self->metrics, "huizhen_cluster_remote_sessions",
+                          "Members of rooms here whose clients are connected to other nodes.", NULL,
+                          metric_remote, self);
+  }
   hz_metrics_add_collector (self->metrics, hz_signal_collect_metrics, self->signal);
   hz_metrics_register_route (self->metrics, self->http);
 }
+
+/* ---- cluster ---- */
+
+/* This node's load for its record in Redis: worker CPU over all cores and
+ * forwarded bit rate since the last heartbeat, connected peers. */
+static void
+cluster_load (HzClusterLoad *load, gpointer data)
+{
+  HzServer *self = data;
+  gint64 now = g_get_monotonic_time ();
+  gint64 cpu = 0;
+  guint64 bytes = hz_signal_get_forwarded_bytes (self->signal);
+
+  for (guint i = 0; i < hz_worker_pool_get_size (self->workers); i++)
+    cpu += hz_worker_get_cpu_time_us (hz_worker_pool_get_worker (self->workers, i));
+  if (self->cluster_at != 0 && now > self->cluster_at) {
+    load->cpu = (double) (cpu - self->cluster_cpu_us) /
+                (double) ((now - self->cluster_at) * (gint64) g_get_num_processors ());
+    load->bitrate_bps = (bytes - self->cluster_bytes) * 8 * G_USEC_PER_SEC / (guint64) (now - self->cluster_at);
+  }
+  load->cpu = CLAMP (load->cpu, 0.0, 1.0);
+  load->peers = hz_signal_get_n_members (self->signal);
+  self->cluster_cpu_us = cpu;
+  self->cluster_bytes = bytes;
+  self->cluster_at = now;
+}
+
+/* Another node hosts the room now (this one was frozen or cut off longer
+ * than the TTL): its members here are told and reconnect. */
+static void
+cluster_room_lost (const char *room_id, const char *new_owner, gpointer data)
+{
+  HzServer *self = data;
+
+  g_warning ("room %s: placed on node %s meanwhile: closing it here", room_id, new_owner);
+  hz_signal_close_room_by_id (self->signal, room_id, "room_moved");
+}
+
+static void
+cluster_inbox (const char *json, gpointer data)
+{
+  HzServer *self = data;
+
+  if (!hz_signal_cluster_inbox (self->signal, json))
+    g_debug ("cluster: inbox message not for signaling: %.80s", json);
+}
+
+static gboolean
+cluster_setup (HzServer *self, GError **error)
+{
+  HzConfig *c = self->config;
+  /* with port 0 (tests) only the actual port makes a reachable URL */
+  const char *url = c->listen_port == 0 || c->node_url == NULL ? self->base_url : c->node_url;
+
+  self->cluster = hz_cluster_new (c->redis_url, c->node_id, url, HZ_CLUSTER_DEFAULT_TTL_MS, error);
+  if (self->cluster == NULL)
+    return FALSE;
+  hz_cluster_set_load_func (self->cluster, cluster_load, self);
+  hz_cluster_set_room_lost_func (self->cluster, cluster_room_lost, self);
+  hz_cluster_set_inbox_func (self->cluster, cluster_inbox, self);
+  return TRUE;
+}
+
+/* --- cascade (owner: cascade) --- */
+/* The owner of a room this node has a satellite of closed it: so do we. */
+static void
+cascade_owner_closed (const char *room_id, const char *reason, gpointer data)
+{
+  HzServer *self = data;
+
+  if (self->signal != NULL)
+    hz_signal_close_room_by_id (self->signal, room_id, reason);
+}
+/* --- end cascade --- */
 
 static HzSignal *
 signal_new (HzServer *self)
@@ -247,8 +354,28 @@ signal_new (HzServer *self)
     .data_dir = c->data_dir,
     .recording_done = recording_done,
     .recording_data = self,
+    .cluster = self->cluster,
   };
 
+  /* --- cascade (owner: cascade) --- */
+  if (self->cluster != NULL) {
+    /* the satellites' own relay member joins this node over loopback */
+    const char *h = c->listen_host;
+    g_autofree char *local =
+        hz_config_tls_enabled (c) ? g_strdup (self->base_url)
+        : g_strdup_printf (strchr (h, ':') != NULL ? "http://[%s]:%u" : "http://%s:%u",
+                           h[0] == '\0' || g_strcmp0 (h, "0.0.0.0") == 0 ? "127.0.0.1"
+                           : g_strcmp0 (h, "::") == 0 ? "::1" : h,
+                           hz_http_server_get_port (self->http));
+
+    self->cascade = hz_cascade_new (&(HzCascadeConfig) {
+        .node_id = hz_cluster_get_node_id (self->cluster), .local_url = local,
+        .token_secret = c->token_secret, .admin_key = c->admin_key,
+        .cascade_viewers = c->cluster_cascade_viewers,
+        .owner_closed = cascade_owner_closed, .user_data = self });
+    sc.cascade = self->cascade;
+  }
+  /* --- end cascade --- */
   return hz_signal_new (&sc);
 }
 
@@ -266,6 +393,11 @@ hz_server_new (HzConfig *config, GError **error)
    * catalogued before anyone can ask for them. */
   self->catalog = hz_recording_catalog_new (self->store);
   self->jobs = hz_recording_jobs_new (self->catalog, NULL);
+  /* --- S3 recordings (owner: s3) --- */
+  if (!hz_recording_jobs_use_s3 (self->jobs, config->s3_endpoint, config->s3_region, config->s3_bucket,
+                                 config->s3_access_key, config->s3_secret_key, config->s3_keep_local, error))
+    return NULL;
+  /* --- end S3 recordings --- */
   hz_recording_jobs_recover (self->jobs, config->data_dir);
   hz_recording_jobs_start_retention (self->jobs, 24 * 3600, config->recording_retention_years_consult,
                                      config->recording_retention_years_teaching);
@@ -285,8 +417,14 @@ hz_server_new (HzConfig *config, GError **error)
   else
     self->base_url = g_strdup (config->public_url);
 
+  if (config->redis_url != NULL && !cluster_setup (self, error))
+    return NULL;
   self->signal = signal_new (self);
   hz_signal_attach (self->signal, self->http);
+  if (self->cluster != NULL) {
+    hz_cluster_start (self->cluster);
+    g_message ("cluster: node %s in %s", config->node_id, config->redis_url);
+  }
   self->api.admin_key = config->admin_key;
   self->api.token_secret = config->token_secret;
   self->api.public_base_url = self->base_url;
@@ -352,6 +490,9 @@ hz_server_free (HzServer *self)
   g_clear_pointer (&self->http, hz_http_server_free);
   g_clear_pointer (&self->metrics, hz_metrics_free);
   g_clear_pointer (&self->signal, hz_signal_free);
+  g_clear_pointer (&self->cascade, hz_cascade_free); /* cascade (owner: cascade) */
+  /* after the rooms (they release their placements): says goodbye */
+  g_clear_pointer (&self->cluster, hz_cluster_free);
   g_clear_pointer (&self->workers, hz_worker_pool_free);
   g_clear_pointer (&self->cert, hz_dtls_cert_unref);
   g_clear_pointer (&self->jobs, hz_recording_jobs_free);
@@ -375,4 +516,29 @@ const char *
 hz_server_get_base_url (HzServer *self)
 {
   return self->base_url;
+}
+
+gboolean
+hz_server_drain (HzServer *self)
+{
+  if (self->cluster == NULL)
+    return FALSE;
+  hz_cluster_drain (self->cluster);
+  self->api.draining = TRUE;
+  return TRUE;
+}
+
+guint
+hz_server_get_n_rooms (HzServer *self)
+{
+  return hz_signal_get_n_rooms (self->signal);
+}
+
+guint
+hz_server_get_n_relayed (HzServer *self)
+{
+  guint entry, remote;
+
+  hz_signal_get_relay_counts (self->signal, &entry, &remote);
+  return entry;
 }

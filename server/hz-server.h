@@ -27,6 +27,14 @@ guint16 hz_server_get_port (HzServer *server);
  * actual port when it was 0. */
 const char *hz_server_get_base_url (HzServer *server);
 
+/* In a cluster: no new rooms are placed here from now on and /healthz
+ * answers 503 {"status":"draining"}; FALSE (nothing done) on a single node. */
+gboolean hz_server_drain (HzServer *server);
+/* Rooms live on this node. */
+guint hz_server_get_n_rooms (HzServer *server);
+/* Sessions of clients connected here whose rooms are on other nodes. */
+guint hz_server_get_n_relayed (HzServer *server);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HzServer, hz_server_free)
 
 G_END_DECLS

@@ -1,5 +1,9 @@
 /* huizhen: the server executable: options, configuration, signals. SIGTERM
- * and SIGINT close rooms cleanly and exit 0. */
+ * and SIGINT close rooms cleanly and exit 0. In a cluster, SIGTERM drains
+ * first: no new rooms are placed here, /healthz answers 503, and the node
+ * waits until its rooms and the sessions it relays to other nodes end, or
+ * [cluster] drain_grace_s passes (a second
+ * SIGTERM or SIGINT stops at once). */
 #include <glib-unix.h>
 #include <glib.h>
 #include <stdio.h>
@@ -7,11 +11,54 @@
 #include "hz-config.h"
 #include "hz-server.h"
 
+typedef struct {
+  GMainLoop *loop;
+  HzServer *server;
+  guint grace_s;
+  gint64 drain_until; /* monotonic µs; 0: not draining */
+  guint drain_timer;
+} Run;
+
+static gboolean
+drain_tick (gpointer data)
+{
+  Run *run = data;
+  guint rooms = hz_server_get_n_rooms (run->server);
+  guint relayed = hz_server_get_n_relayed (run->server);
+
+  if (rooms + relayed > 0 && g_get_monotonic_time () < run->drain_until)
+    return G_SOURCE_CONTINUE;
+  if (rooms + relayed > 0)
+    g_message ("drain: grace of %u s over with %u rooms and %u relayed sessions left: closing them",
+               run->grace_s, rooms, relayed);
+  else
+    g_message ("drain: no rooms or relayed sessions left");
+  run->drain_timer = 0;
+  g_main_loop_quit (run->loop);
+  return G_SOURCE_REMOVE;
+}
+
 static gboolean
 on_quit_signal (gpointer data)
 {
-  g_main_loop_quit (data);
-  return G_SOURCE_REMOVE;
+  Run *run = data;
+
+  if (run->drain_until == 0 && hz_server_drain (run->server)) {
+    run->drain_until = g_get_monotonic_time () + (gint64) run->grace_s * G_USEC_PER_SEC;
+    g_message ("drain: waiting up to %u s for %u rooms and %u relayed sessions to end", run->grace_s,
+               hz_server_get_n_rooms (run->server), hz_server_get_n_relayed (run->server));
+    run->drain_timer = g_timeout_add_seconds (1, drain_tick, run);
+    return G_SOURCE_CONTINUE; /* a second signal stops at once */
+  }
+  g_main_loop_quit (run->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+on_int_signal (gpointer data)
+{
+  g_main_loop_quit (((Run *) data)->loop);
+  return G_SOURCE_CONTINUE;
 }
 
 static int
@@ -21,13 +68,15 @@ run (HzConfig *config)
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_autoptr(HzServer) server = hz_server_new (config, &error);
   const char *url;
+  Run run = { .loop = loop, .server = server, .grace_s = config->cluster_drain_grace_s };
+  guint sigterm, sigint;
 
   if (server == NULL) {
     g_printerr ("huizhen: %s\n", error->message);
     return 1;
   }
-  g_unix_signal_add (SIGTERM, on_quit_signal, loop);
-  g_unix_signal_add (SIGINT, on_quit_signal, loop);
+  sigterm = g_unix_signal_add (SIGTERM, on_quit_signal, &run);
+  sigint = g_unix_signal_add (SIGINT, on_int_signal, &run);
 
   url = hz_server_get_base_url (server);
   g_print ("Huizhen %s listening on %s/ (media on %s, UDP %u-%u)\n", HZ_VERSION, url,
@@ -36,6 +85,9 @@ run (HzConfig *config)
   fflush (stdout);
 
   g_main_loop_run (loop);
+  g_source_remove (sigterm);
+  g_source_remove (sigint);
+  g_clear_handle_id (&run.drain_timer, g_source_remove);
   g_message ("shutting down: closing rooms");
   hz_server_shutdown (server, "server_shutdown");
   g_clear_pointer (&server, hz_server_free);

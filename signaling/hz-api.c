@@ -83,17 +83,18 @@ hz_api_parse_body (HzHttpRequest *req, GError **error)
 static void
 hz_api_healthz (HzHttpRequest *req, gpointer user_data)
 {
+  HzApiContext *ctx = user_data;
   g_autoptr(JsonBuilder) b = json_builder_new ();
   g_autoptr(JsonNode) root = NULL;
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "status");
-  json_builder_add_string_value (b, "ok");
+  json_builder_add_string_value (b, ctx->draining ? "draining" : "ok");
   json_builder_set_member_name (b, "version");
   json_builder_add_string_value (b, HZ_VERSION);
   json_builder_end_object (b);
   root = json_builder_get_root (b);
-  hz_http_request_respond_json (req, 200, root);
+  hz_http_request_respond_json (req, ctx->draining ? 503 : 200, root);
 }
 
 static void
@@ -188,6 +189,11 @@ hz_api_read_token_request (JsonObject *obj, HzTokenClaims *claims, gint64 *ttl_s
   claims->user = (char *) hz_api_get_string (obj, "user", HZ_API_NAME_MAX_CHARS, error);
   if (claims->user == NULL)
     return FALSE;
+  if (g_str_has_prefix (claims->user, "cascade:")) { /* cascade relay identities: nodes only */
+    g_set_error (error, HZ_ROOM_STORE_ERROR, HZ_ROOM_STORE_ERROR_INVALID_FIELD,
+                 "user ids starting with \"cascade:\" are reserved for the cluster's nodes");
+    return FALSE;
+  }
   claims->display_name = (char *) hz_api_get_string (obj, "display_name", HZ_API_NAME_MAX_CHARS, error);
   if (claims->display_name == NULL)
     return FALSE;
@@ -198,7 +204,7 @@ hz_api_read_token_request (JsonObject *obj, HzTokenClaims *claims, gint64 *ttl_s
   if (role == NULL)
     return FALSE;
   claims->role = hz_role_from_string (role);
-  if (claims->role == HZ_ROLE_INVALID) {
+  if (claims->role == HZ_ROLE_INVALID || claims->role == HZ_ROLE_RELAY) { /* relay: nodes only */
     g_set_error (error, HZ_ROOM_STORE_ERROR, HZ_ROOM_STORE_ERROR_INVALID_FIELD,
                  "role must be doctor, specialist, presenter, student or observer");
     return FALSE;

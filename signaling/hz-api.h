@@ -35,6 +35,8 @@ typedef struct {
   /* the time in unix seconds; NULL means the wall clock (tests inject one) */
   gint64 (*now_s) (gpointer user_data);
   gpointer user_data;
+  /* cluster drain (owner: cluster): GET /healthz answers 503 {"status":"draining"} */
+  gboolean draining;
 } HzApiContext;
 
 /* Adds the routes above to server. ctx is used by pointer and must outlive

@@ -62,8 +62,12 @@ hz_live_room_members_json (HzLiveRoom *room)
   JsonArray *arr = json_array_new ();
   JsonNode *node = json_node_new (JSON_NODE_ARRAY);
 
-  for (guint i = 0; i < room->members->len; i++)
-    json_array_add_element (arr, hz_member_to_json (g_ptr_array_index (room->members, i)));
+  for (guint i = 0; i < room->members->len; i++) {
+    HzMember *p = g_ptr_array_index (room->members, i);
+
+    if (hz_role_is_listed (p->claims->role)) /* not cascade relays */
+      json_array_add_element (arr, hz_member_to_json (p));
+  }
   json_node_take_array (node, arr);
   return node;
 }

@@ -67,6 +67,8 @@ hz_live_room_start_recording (HzLiveRoom *room, const char *actor, GError **erro
   for (guint i = 0; i < room->members->len; i++) {
     HzMember *p = g_ptr_array_index (room->members, i);
 
+    if (!hz_role_is_listed (p->claims->role))
+      continue; /* a cascade relay publishes nothing and is not a participant */
     hz_room_recording_log (room->recording, "present", "participant_id", p->id, "display_name",
                            p->claims->display_name, "institution", p->claims->institution,
                            "role", hz_role_to_string (p->claims->role), NULL);

@@ -145,6 +145,8 @@ hz_live_room_add_member (HzLiveRoom *room, HzWsConn *conn, HzTokenClaims *claims
   p->video_enabled = TRUE;
   g_ptr_array_add (room->members, p);
 
+  if (!hz_role_is_listed (claims->role))
+    return p; /* a cascade relay: not announced, not in the timeline */
   hz_live_room_log (room, "join", "participant_id", p->id, "display_name", claims->display_name,
                     "institution", claims->institution, "role", hz_role_to_string (claims->role), NULL);
   json_builder_begin_object (b);
@@ -225,7 +227,8 @@ hz_live_room_unpublish_all (HzLiveRoom *room, HzMember *p)
 void
 hz_live_room_remove_member (HzLiveRoom *room, HzMember *p)
 {
-  hz_live_room_log (room, "leave", "participant_id", p->id, NULL);
+  if (hz_role_is_listed (p->claims->role))
+    hz_live_room_log (room, "leave", "participant_id", p->id, NULL);
   hz_live_room_unpublish_all (room, p);
   for (guint s = 0; s < p->sub_slots->len; s++) {
     HzSdpOutTrack *slot = g_ptr_array_index (p->sub_slots, s);

@@ -88,6 +88,7 @@ struct _HzLiveRoom {
   GHashTable *out_ssrcs;   /* subscriber-side SSRCs in use */
   HzViewerSync *viewer;    /* the shared document viewer */
   HzRoomRecording *recording; /* NULL when not recording */
+  gboolean recording_mirrored; /* a cascade satellite: the owner node records (hz-cascade-join.c) */
 };
 
 HzLiveRoom *hz_live_room_new (HzRoom *info /* owned */, const HzLiveRoomEnv *env);

@@ -4,7 +4,11 @@
 #include <string.h>
 
 #include "hz-audit.h"
+#include "hz-cascade-join.h"
+#include "hz-cascade.h"
+#include "hz-cluster.h"
 #include "hz-documents.h"
+#include "hz-signal-relay.h"
 #include "hz-token.h"
 
 #define CHAT_MAX_CHARS 2000
@@ -151,17 +155,20 @@ check_token (Session *s, const char *token, HzTokenClaims **out, GError **error)
 }
 
 static gboolean
-check_room_admits (Session *s, HzLiveRoom *room, GError **error)
+check_room_admits (Session *s, HzLiveRoom *room, HzRole role, GError **error)
 {
   g_autoptr(GError) local = NULL;
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  guint listed = 0;
 
   /* The configured lobby and grace ([rooms] lobby_minutes, grace_minutes). */
   if (!hz_room_store_is_open_for_join (s->sig->config.store, room->info, now, &local)) {
     g_set_error (error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_ROOM_NOT_OPEN, "%s", local->message);
     return FALSE;
   }
-  if (room->members->len >= room->info->capacity) {
+  for (guint i = 0; i < room->members->len; i++) /* cascade relays do not count */
+    listed += hz_role_is_listed (((HzMember *) g_ptr_array_index (room->members, i))->claims->role);
+  if (hz_role_is_listed (role) && listed >= room->info->capacity) {
     g_set_error (error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_ROOM_FULL,
                  "the room is full (%u participants)", room->info->capacity);
     return FALSE;
@@ -171,8 +178,8 @@ check_room_admits (Session *s, HzLiveRoom *room, GError **error)
 
 /* Every join, refused or not, is in the audit log: who (from the token if
  * it could be read), where from, which room, and the outcome. */
-static void
-audit_join (Session *s, const char *token, const GError *error)
+void
+hz_signal_audit_join (Session *s, const char *token, const GError *error)
 {
   g_autoptr(HzTokenClaims) claims = NULL;
   g_autoptr(JsonBuilder) b = json_builder_new ();
@@ -202,7 +209,7 @@ audit_join (Session *s, const char *token, const GError *error)
     g_warning ("audit: join not logged: %s", audit_error->message);
 }
 
-static gboolean join_room (Session *s, JsonObject *msg, JsonNode *id, GError **error);
+
 
 static gboolean
 handle_join (Session *s, JsonObject *msg, JsonNode *id, GError **error)
@@ -230,17 +237,26 @@ handle_join (Session *s, JsonObject *msg, JsonNode *id, GError **error)
       return FALSE; /* not audited one by one: a flood would flood the log */
     }
   }
-  ok = join_room (s, msg, id, error);
+  if (hz_signal_cascade_join (s, msg, id, valid, &ok, error)) /* cascade: hz-cascade-join.c */
+    return ok;
+  /* In a cluster a room lives on one node: place it first (answered from
+   * join_placed: here, relayed to its node, or wrong_node on request). */
+  if (valid != NULL && s->sig->config.cluster != NULL &&
+      !hz_cluster_owns_room (s->sig->config.cluster, valid->room)) {
+    hz_signal_place_then_join (s, msg, id, valid->room);
+    return TRUE;
+  }
+  ok = hz_signal_join_room (s, msg, id, error);
 
-  audit_join (s, tok != NULL && JSON_NODE_HOLDS_VALUE (tok) &&
+  hz_signal_audit_join (s, tok != NULL && JSON_NODE_HOLDS_VALUE (tok) &&
                      json_node_get_value_type (tok) == G_TYPE_STRING
                  ? json_node_get_string (tok) : NULL,
               ok ? NULL : *error);
   return ok;
 }
 
-static gboolean
-join_room (Session *s, JsonObject *msg, JsonNode *id, GError **error)
+gboolean
+hz_signal_join_room (Session *s, JsonObject *msg, JsonNode *id, GError **error)
 {
   const char *token = hz_signal_get_string (msg, "token", HZ_TOKEN_MAX_LEN, error);
   g_autoptr(HzTokenClaims) claims = NULL;
@@ -254,7 +270,7 @@ join_room (Session *s, JsonObject *msg, JsonNode *id, GError **error)
   room = live_room_for (s->sig, claims->room, error);
   if (room == NULL)
     return FALSE;
-  if (!check_room_admits (s, room, error)) {
+  if (!check_room_admits (s, room, claims->role, error)) {
     if (room->members->len == 0)
       g_hash_table_remove (s->sig->rooms, room->id);
     return FALSE;
@@ -262,7 +278,9 @@ join_room (Session *s, JsonObject *msg, JsonNode *id, GError **error)
   m = hz_live_room_add_member (room, s->conn, g_steal_pointer (&claims));
   s->room = room;
   s->member = m;
-  if (!hz_room_store_record_join (s->sig->config.store, room->id, m->id, m->claims, m->joined_at,
+  if (hz_role_is_listed (m->claims->role) && !hz_cascade_is_relay_user (m->claims->user) &&
+      /* cascade relays (the hidden one, a satellite's relayed presenter) are no participants */
+      !hz_room_store_record_join (s->sig->config.store, room->id, m->id, m->claims, m->joined_at,
                                   &db_error))
     g_warning ("room %s: join of %s not recorded: %s", room->id, m->id, db_error->message);
   g_message ("ws %s: %s (%s, %s) joined room %s", hz_ws_conn_get_peer (s->conn), m->id,
@@ -275,14 +293,15 @@ join_room (Session *s, JsonObject *msg, JsonNode *id, GError **error)
   {
     JsonNode *info = hz_room_to_json (room->info);
 
-    json_object_set_boolean_member (json_node_get_object (info), "recording", room->recording != NULL);
+    json_object_set_boolean_member (json_node_get_object (info), "recording",
+                                    room->recording != NULL || room->recording_mirrored);
     json_builder_add_value (b, info);
   }
   json_builder_set_member_name (b, "participants");
   json_builder_begin_array (b);
   for (guint i = 0; i < room->members->len; i++) {
     HzMember *other = g_ptr_array_index (room->members, i);
-    if (other != m)
+    if (other != m && hz_role_is_listed (other->claims->role))
       json_builder_add_value (b, hz_member_to_json (other));
   }
   json_builder_end_array (b);
@@ -291,7 +310,7 @@ join_room (Session *s, JsonObject *msg, JsonNode *id, GError **error)
   json_builder_set_member_name (b, "can_publish");
   json_builder_add_boolean_value (b, hz_live_room_can_publish (room, m));
   json_builder_set_member_name (b, "recording");
-  json_builder_add_boolean_value (b, room->recording != NULL);
+  json_builder_add_boolean_value (b, room->recording != NULL || room->recording_mirrored);
   json_builder_set_member_name (b, "documents");
   {
     JsonNode *docs = hz_documents_list_json (s->sig->config.data_dir, room->id);
@@ -309,7 +328,8 @@ join_room (Session *s, JsonObject *msg, JsonNode *id, GError **error)
   hz_signal_reply_end (s, b);
 
   hz_live_room_subscribe_existing (room, m);
-  if (room->info->record && room->recording == NULL) {
+  if (room->info->record && room->recording == NULL &&
+      !hz_signal_cascade_is_satellite_room (s->sig, room)) { /* recorded on the owner only */
     g_autoptr(GError) rec_error = NULL;
 
     /* record: true on the room: consent is shown by the recording event */
@@ -805,6 +825,7 @@ static const HzSignalHandler handlers[] = {
   { "viewer_control", handle_viewer_control, TRUE },
   { "viewer_state", handle_viewer_state, TRUE },
   { "leave", handle_leave, TRUE },
+  { "cascade_relay", hz_signal_cascade_relay, TRUE }, /* nodes only: hz-cascade-join.c */
 };
 
 

@@ -3,8 +3,12 @@
 
 #include <string.h>
 
+#include "hz-cascade-join.h"
+#include "hz-cascade.h"
+#include "hz-cluster.h"
 #include "hz-metrics.h"
 #include "hz-signal-private.h"
+#include "hz-signal-relay.h"
 
 G_DEFINE_QUARK (hz-signal-error-quark, hz_signal_error)
 
@@ -25,12 +29,15 @@ static const char *const error_codes[] = {
   [HZ_SIGNAL_ERROR_BAD_CANDIDATE] = "bad_candidate",
   [HZ_SIGNAL_ERROR_RATE_LIMITED] = "rate_limited",
   [HZ_SIGNAL_ERROR_INTERNAL] = "internal_error",
+  [HZ_SIGNAL_ERROR_UNAVAILABLE] = "unavailable",
+  [HZ_SIGNAL_ERROR_NODE_LOST] = "node_lost",
+  [HZ_SIGNAL_ERROR_WRONG_NODE] = "wrong_node",
 };
 
 const char *
 hz_signal_error_code (HzSignalError code)
 {
-  return code <= HZ_SIGNAL_ERROR_INTERNAL ? error_codes[code] : "internal_error";
+  return (guint) code < G_N_ELEMENTS (error_codes) ? error_codes[code] : "internal_error";
 }
 
 /* ---- sessions ---- */
@@ -56,48 +63,139 @@ hz_signal_session_leave (Session *s)
   g_autoptr(GDateTime) now = NULL;
   g_autofree char *member_id = NULL;
   HzLiveRoom *room = s->room;
+  gboolean listed;
+  g_autofree char *user = NULL;
 
   if (s->member == NULL)
     return;
   member_id = g_strdup (s->member->id);
+  listed = hz_role_is_listed (s->member->claims->role);
+  user = g_strdup (s->member->claims->user);
   now = g_date_time_new_now_utc ();
   hz_live_room_remove_member (room, s->member);
   s->member = NULL;
   s->room = NULL;
-  if (!hz_room_store_record_leave (s->sig->config.store, member_id, now, &error))
+  if (listed && !hz_cascade_is_relay_user (user) && /* cascade relays were not recorded */
+      !hz_room_store_record_leave (s->sig->config.store, member_id, now, &error))
     g_warning ("room %s: leave of %s not recorded: %s", room->id, member_id, error->message);
-  hz_live_room_broadcast (room, NULL, left_event (member_id));
+  if (listed) /* a cascade relay leaves unannounced */
+    hz_live_room_broadcast (room, NULL, left_event (member_id));
   g_message ("room %s: %s left", room->id, member_id);
   if (room->members->len == 0)
     g_hash_table_remove (s->sig->rooms, room->id);
 }
 
-static void
-ws_open (HzWsConn *conn, gpointer user_data)
+Session *
+hz_signal_session_ref (Session *s)
+{
+  s->refs++;
+  return s;
+}
+
+void
+hz_signal_session_unref (Session *s)
+{
+  if (--s->refs > 0)
+    return;
+  g_queue_clear_full (&s->held, g_free);
+  g_free (s->relay_rid);
+  g_free (s->relay_node);
+  g_free (s);
+}
+
+Session *
+hz_signal_session_open (HzSignal *sig, HzWsConn *conn)
 {
   Session *s = g_new0 (Session, 1);
 
-  s->sig = user_data;
+  s->sig = sig;
   s->conn = conn;
+  s->refs = 1;
+  g_queue_init (&s->held);
   hz_ws_conn_set_data (conn, s);
+  return s;
 }
 
-static void
-ws_close (HzWsConn *conn, gpointer user_data)
+void
+hz_signal_session_close (HzWsConn *conn)
 {
   Session *s = hz_ws_conn_get_data (conn);
 
   if (s == NULL)
     return;
+  s->closed = TRUE;
+  if (s->relay_rid != NULL)
+    hz_signal_relay_entry_closed (s->sig->relay, s);
   hz_signal_session_leave (s);
   hz_ws_conn_set_data (conn, NULL);
-  g_free (s);
+  s->conn = NULL;
+  hz_signal_session_unref (s);
+}
+
+static void
+ws_open (HzWsConn *conn, gpointer user_data)
+{
+  hz_signal_session_open (user_data, conn);
+}
+
+static void
+ws_close (HzWsConn *conn, gpointer user_data)
+{
+  hz_signal_session_close (conn);
+}
+
+/* Messages held while a join waited for its placement, in order: relayed
+ * if the session is relayed now, handled here otherwise. */
+void
+hz_signal_session_release_held (Session *s)
+{
+  char *text;
+
+  while (!s->closed && !s->placing && (text = g_queue_pop_head (&s->held)) != NULL) {
+    hz_signal_session_message (s->conn, text, strlen (text));
+    g_free (text);
+  }
+}
+
+static void handle_message (Session *s, const char *text, gsize len);
+
+void
+hz_signal_session_message (HzWsConn *conn, const char *text, gsize len)
+{
+  Session *s = hz_ws_conn_get_data (conn);
+
+  if (s == NULL || s->closed)
+    return;
+  if (s->relay_rid != NULL) {
+    hz_signal_relay_forward (s->sig->relay, s, text);
+    return;
+  }
+  if (s->placing) {
+    if (s->held.length >= HZ_SIGNAL_MAX_HELD) {
+      g_autoptr(GError) e = g_error_new (HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_RATE_LIMITED,
+                                         "wait for the answer to your join");
+      hz_signal_reply_error (s, NULL, e);
+      return;
+    }
+    g_queue_push_tail (&s->held, g_strndup (text, len));
+    return;
+  }
+  hz_signal_session_ref (s);
+  handle_message (s, text, len);
+  if (s->remote && !s->closed)
+    hz_signal_relay_settle (s->sig->relay, s);
+  hz_signal_session_unref (s);
 }
 
 static void
 ws_message (HzWsConn *conn, const char *text, gsize len, gpointer user_data)
 {
-  Session *s = hz_ws_conn_get_data (conn);
+  hz_signal_session_message (conn, text, len);
+}
+
+static void
+handle_message (Session *s, const char *text, gsize len)
+{
   g_autoptr(JsonParser) parser = json_parser_new_immutable ();
   g_autoptr(GError) error = NULL;
   JsonObject *msg;
@@ -105,8 +203,6 @@ ws_message (HzWsConn *conn, const char *text, gsize len, gpointer user_data)
   const char *type;
   const HzSignalHandler *handler;
 
-  if (s == NULL)
-    return;
   if (!json_parser_load_from_data (parser, text, (gssize) len, &error) ||
       (root = json_parser_get_root (parser)) == NULL || !JSON_NODE_HOLDS_OBJECT (root)) {
     g_autoptr(GError) e = g_error_new (HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_BAD_JSON,
@@ -320,6 +416,11 @@ hz_signal_recording_action (HzSignal *sig, const char *room_id, gboolean start, 
                  "room %s has nobody in it: recording starts when it is live", room_id);
     return FALSE;
   }
+  if (hz_signal_cascade_is_satellite_room (sig, room)) { /* cascade: the owner node records */
+    g_set_error (error, HZ_SIGNAL_ERROR, HZ_SIGNAL_ERROR_ROOM_NOT_OPEN, /* the API's 409 */
+                 "room %s is relayed here from its owner node: it is recorded there only", room_id);
+    return FALSE;
+  }
   if (!start) {
     hz_live_room_stop_recording (room, actor);
     return TRUE;
@@ -388,8 +489,12 @@ static void
 room_free (gpointer data)
 {
   HzLiveRoom *room = data;
+  HzSignal *sig = room->env->data;
 
-  hz_signal_add_closed_stats (room->env->data, room);
+  hz_signal_add_closed_stats (sig, room);
+  /* the room ended here: its placement is free (only if still ours) */
+  if (sig->config.cluster != NULL)
+    hz_cluster_release_room (sig->config.cluster, room->id);
   hz_live_room_free (room);
 }
 
@@ -422,6 +527,9 @@ hz_signal_new (const HzSignalConfig *config)
   /* 30 joins at once per address (a clinic behind one NAT), then one a
    * second: enough for people, not for a token-guessing flood. */
   sig->join_limit = hz_rate_limit_new (30, G_USEC_PER_SEC, 4096);
+  sig->cancel = g_cancellable_new ();
+  if (config->cluster != NULL)
+    sig->relay = hz_signal_relay_new (sig, config->cluster);
   return sig;
 }
 
@@ -430,6 +538,10 @@ hz_signal_free (HzSignal *sig)
 {
   if (sig == NULL)
     return;
+  g_cancellable_cancel (sig->cancel);
+  g_clear_object (&sig->cancel);
+  /* remote sessions first: they are members of rooms */
+  g_clear_pointer (&sig->relay, hz_signal_relay_free);
   g_hash_table_unref (sig->rooms);
   g_hash_table_unref (sig->endpoints);
   json_node_unref (sig->ice_servers);
@@ -458,8 +570,12 @@ hz_signal_list_members (HzSignal *sig, const char *room_id)
 
   if (room == NULL)
     return arr;
-  for (guint i = 0; i < room->members->len; i++)
-    json_array_add_element (arr, hz_member_to_json (g_ptr_array_index (room->members, i)));
+  for (guint i = 0; i < room->members->len; i++) {
+    HzMember *m = g_ptr_array_index (room->members, i);
+
+    if (hz_role_is_listed (m->claims->role)) /* not cascade relays */
+      json_array_add_element (arr, hz_member_to_json (m));
+  }
   return arr;
 }
 
@@ -520,10 +636,41 @@ hz_signal_close_room_by_id (HzSignal *sig, const char *room_id, const char *reas
   return TRUE;
 }
 
+gboolean
+hz_signal_cluster_inbox (HzSignal *sig, const char *json)
+{
+  return sig->relay != NULL && hz_signal_relay_inbox (sig->relay, json);
+}
+
+void
+hz_signal_get_relay_counts (HzSignal *sig, guint *entry, guint *remote)
+{
+  *entry = *remote = 0;
+  if (sig->relay != NULL)
+    hz_signal_relay_get_counts (sig->relay, entry, remote);
+}
+
 guint
 hz_signal_get_n_rooms (HzSignal *sig)
 {
   return g_hash_table_size (sig->rooms);
+}
+
+guint64
+hz_signal_get_forwarded_bytes (HzSignal *sig)
+{
+  HzRouterStats sum = sig->closed_stats;
+  GHashTableIter iter;
+  HzLiveRoom *room;
+
+  g_hash_table_iter_init (&iter, sig->rooms);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &room)) {
+    HzRouterStats s;
+
+    hz_media_room_get_stats (room->media, &s);
+    sum.rtp_forwarded_bytes += s.rtp_forwarded_bytes;
+  }
+  return sum.rtp_forwarded_bytes;
 }
 
 guint
@@ -556,6 +703,7 @@ add_stats (HzRouterStats *sum, const HzRouterStats *s)
   sum->rtx_received += s->rtx_received;
   sum->twcc_feedback_sent += s->twcc_feedback_sent;
   sum->layer_switches += s->layer_switches;
+  sum->rtp_forwarded_bytes += s->rtp_forwarded_bytes;
 }
 
 /* The rooms closed so far count too: counters only go up. */

@@ -18,6 +18,9 @@
 
 G_BEGIN_DECLS
 
+typedef struct _HzCluster HzCluster;
+typedef struct _HzCascade HzCascade;
+
 #define HZ_SIGNAL_ERROR (hz_signal_error_quark ())
 GQuark hz_signal_error_quark (void);
 
@@ -40,6 +43,12 @@ typedef enum {
   HZ_SIGNAL_ERROR_BAD_CANDIDATE,
   HZ_SIGNAL_ERROR_RATE_LIMITED,
   HZ_SIGNAL_ERROR_INTERNAL,
+  /* cluster: the room's placement failed or its node stopped answering
+   * (join again); the room is on another node and the join asked for a
+   * redirect ("redirect": true) */
+  HZ_SIGNAL_ERROR_UNAVAILABLE,
+  HZ_SIGNAL_ERROR_NODE_LOST,
+  HZ_SIGNAL_ERROR_WRONG_NODE,
 } HzSignalError;
 
 const char *hz_signal_error_code (HzSignalError code);
@@ -58,6 +67,14 @@ typedef struct {
   /* A recording's files are final (catalog them); @info is the callee's. */
   void (*recording_done) (const char *room_id, HzRecordingInfo *info, const GError *error, gpointer data);
   gpointer recording_data;
+  /* NULL on a single node; else joins place rooms through it and sessions
+   * of rooms on other nodes are relayed (hz-signal-relay.h). Must outlive
+   * the HzSignal. */
+  HzCluster *cluster;
+  /* NULL: no cascading. With a cluster, viewers of a large teaching room
+   * placed elsewhere may join a satellite here (hz-cascade.h). Must
+   * outlive the HzSignal. (owner: cascade) */
+  HzCascade *cascade;
 } HzSignalConfig;
 
 typedef struct _HzSignal HzSignal;
@@ -86,7 +103,15 @@ void hz_signal_document_shared (HzSignal *sig, const char *room_id, JsonNode *do
 /* A collector for hz-metrics: media counters over all rooms, recordings. */
 void hz_signal_collect_metrics (GString *out, gpointer data);
 
+/* A message from this node's cluster inbox (hz_cluster_set_inbox_func);
+ * FALSE if it is not one for signaling (relay.*). */
+gboolean hz_signal_cluster_inbox (HzSignal *sig, const char *json);
+/* Sessions relayed through this node to others, and hosted here for others. */
+void hz_signal_get_relay_counts (HzSignal *sig, guint *entry, guint *remote);
+
 guint hz_signal_get_n_rooms (HzSignal *sig);
+/* RTP bytes forwarded to subscribers since start (all rooms, closed too). */
+guint64 hz_signal_get_forwarded_bytes (HzSignal *sig);
 guint hz_signal_get_n_members (HzSignal *sig);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HzSignal, hz_signal_free)

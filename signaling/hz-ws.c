@@ -2,8 +2,13 @@
  * hz-ws: the /ws WebSocket connections of the HTTP port: message
  * reassembly and size limit, the bounded outgoing queue, closing with a code.
  * Called from hz-http.c's lws callback, on the main context.
+ *
+ * Also virtual connections (hz-ws-virtual.h): an HzWsConn with no socket
+ * whose sends and close go to functions, for signaling sessions of clients
+ * connected to another cluster node (hz-signal-relay).
  */
 #include "hz-http-private.h"
+#include "hz-ws-virtual.h"
 
 #include <string.h>
 
@@ -27,6 +32,8 @@ struct _HzWsConn {
   gboolean closing;
   guint16 close_code;
   char *close_reason;
+  const HzWsVirtualFuncs *virt; /* non-NULL: a virtual connection */
+  gpointer virt_data;
 };
 
 static void
@@ -53,6 +60,12 @@ hz_ws_conn_send (HzWsConn *conn, const char *text)
   HzWsMsg *msg;
 
   g_return_val_if_fail (conn != NULL && text != NULL, FALSE);
+  if (conn->virt != NULL) {
+    if (conn->closing)
+      return FALSE;
+    conn->virt->send (conn, text, conn->virt_data);
+    return TRUE;
+  }
   if (conn->closing || conn->wsi == NULL || conn->server->destroying)
     return FALSE;
   len = strlen (text);
@@ -75,6 +88,13 @@ void
 hz_ws_conn_close (HzWsConn *conn, guint16 code, const char *reason)
 {
   g_return_if_fail (conn != NULL);
+  if (conn->virt != NULL) {
+    if (conn->closing)
+      return;
+    conn->closing = TRUE;
+    conn->virt->close (conn, code, reason, conn->virt_data);
+    return;
+  }
   if (conn->closing || conn->wsi == NULL)
     return;
   conn->closing = TRUE;
@@ -197,3 +217,41 @@ hz_ws_on_closed (HzHttpServer *self, HzSession *pss)
   hz_ws_conn_free (conn);
 }
 
+
+/* ---- virtual connections ---- */
+
+HzWsConn *
+hz_ws_conn_new_virtual (const char *peer, const HzWsVirtualFuncs *funcs, gpointer data)
+{
+  HzWsConn *conn = g_new0 (HzWsConn, 1);
+
+  g_return_val_if_fail (funcs != NULL && funcs->send != NULL && funcs->close != NULL, NULL);
+  conn->peer = g_strdup (peer != NULL ? peer : "");
+  conn->rx = g_byte_array_new ();
+  g_queue_init (&conn->txq);
+  conn->virt = funcs;
+  conn->virt_data = data;
+  return conn;
+}
+
+gboolean
+hz_ws_conn_is_virtual (HzWsConn *conn)
+{
+  return conn != NULL && conn->virt != NULL;
+}
+
+void
+hz_ws_conn_mark_closed (HzWsConn *conn)
+{
+  g_return_if_fail (conn != NULL && conn->virt != NULL);
+  conn->closing = TRUE;
+}
+
+void
+hz_ws_conn_free_virtual (HzWsConn *conn)
+{
+  if (conn == NULL)
+    return;
+  g_return_if_fail (conn->virt != NULL);
+  hz_ws_conn_free (conn);
+}

@@ -3,9 +3,12 @@
 // connection (everything we receive, offered by the server). Knows nothing of
 // the DOM: it reports to the page through the callbacks in `ui`.
 
-import { SignalingClient } from './signaling.js';
+import { SignalingClient, SignalingError } from './signaling.js';
 
 const TARGETS = ['publisher', 'subscriber'];
+// Errors without a request id that end the session but not the socket (in a
+// cluster: the room's node stopped answering, or the room could not be placed).
+const SERVER_DROPS = ['node_lost', 'unavailable'];
 const MAX_EVENTS = 2000;
 
 export class CallSession {
@@ -41,6 +44,10 @@ export class CallSession {
     this.audioSender = null;
     this.offerChain = Promise.resolve();
     this.ended = false;
+    this.joined = false;
+    // Why the server ended this session while the socket was open (node_lost,
+    // unavailable, room_moved): the page rejoins; null otherwise.
+    this.dropReason = null;
   }
 
   #setState(state) {
@@ -69,8 +76,9 @@ export class CallSession {
     } catch (e) {
       this.#teardown();
       this.#setState('failed');
-      throw e;
+      throw this.dropReason ? new SignalingError(this.dropReason, e.message) : e;
     }
+    this.joined = true;
     this.#record(joined);
     this.iceServers = Array.isArray(joined.ice_servers) ? joined.ice_servers : [];
     if (joined.can_publish === false) this.publish = false;
@@ -78,7 +86,14 @@ export class CallSession {
     this.hz.joinedAt = performance.now();
     this.#setState('joined');
     this.ui.onJoined(joined);
-    if (this.publish) await this.#startPublisher();
+    if (this.publish) {
+      try {
+        await this.#startPublisher();
+      } catch (e) {
+        // The server ended the session meanwhile: the page is rejoining already.
+        if (!this.ended) throw e;
+      }
+    }
   }
 
   #pcConfig() {
@@ -168,14 +183,27 @@ export class CallSession {
       case 'offer':
         this.offerChain = this.offerChain
           .then(() => this.#answerOffer(msg.sdp))
-          .catch((e) => this.ui.onError(e));
+          .catch((e) => {
+            if (!this.ended) this.ui.onError(e);
+          });
         return;
       case 'trickle':
         if (!TARGETS.includes(msg.target)) return;
         if (this.remoteReady[msg.target]) this.#addRemoteCandidate(msg.target, msg.candidate ?? null);
         else this.remotePending[msg.target].push(msg.candidate ?? null);
         return;
+      case 'error':
+        if (msg.id === undefined && SERVER_DROPS.includes(msg.code)) {
+          this.#serverDrop(msg.code);
+          return;
+        }
+        this.ui.onMessage(msg);
+        return;
       case 'room_closed':
+        if (msg.reason === 'room_moved') {
+          this.#serverDrop('room_moved');
+          return;
+        }
         this.#teardown();
         this.#setState('closed');
         this.ui.onMessage(msg);
@@ -304,6 +332,18 @@ export class CallSession {
     if (this.sig && this.sig.isOpen) this.sig.send({ type: 'leave' });
     this.#teardown();
     this.#setState('left');
+  }
+
+  /**
+   * The server ended our session but not necessarily the socket (node_lost,
+   * unavailable, room_moved): close everything; once joined the page sees
+   * 'disconnected' with dropReason set, before that join() rejects with it.
+   */
+  #serverDrop(reason) {
+    if (this.ended) return;
+    this.dropReason = reason;
+    this.#teardown();
+    if (this.joined) this.#setState('disconnected');
   }
 
   #onSocketClosed() {

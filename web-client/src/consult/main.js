@@ -25,6 +25,12 @@ import * as teaching from './teaching.js';
 
 const RECONNECT_DELAYS_MS = [500, 1000, 2000, 4000, 8000, 10000];
 const RECONNECT_MAX_ATTEMPTS = 30;
+// In a cluster the room's node may stop answering (node_lost), the room may not
+// be placeable for a moment (unavailable: the dead node's placement has not
+// expired yet, at most ~10 s) or it may have moved (room_closed room_moved):
+// the socket is fine, the room comes back on another node within seconds.
+const FAILOVER_REASONS = ['node_lost', 'unavailable', 'room_moved'];
+const FINAL_CODES = ['token_expired', 'invalid_token', 'room_closed', 'room_not_open', 'forbidden'];
 const SERVER_SPEAKER_FRESH_MS = 5000;
 
 // ---- banner ---------------------------------------------------------------
@@ -44,6 +50,15 @@ function renderBanner() {
   el.hidden = page.banner === null;
   el.textContent = page.banner ? t(page.banner.key, page.banner.params) : '';
   el.dataset.key = page.banner ? page.banner.key : '';
+  if (page.banner && page.banner.action) {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'banner-action';
+    b.id = 'banner-action';
+    b.textContent = t(page.banner.action.key);
+    b.addEventListener('click', page.banner.action.run);
+    el.append(' ', b);
+  }
 }
 
 function showError(e) {
@@ -110,8 +125,10 @@ function addLocalTile() {
 }
 
 function onJoined(msg) {
-  const reconnected = page.reconnectAttempt > 0;
+  const reconnected = page.reconnectAttempt > 0 || page.failoverFailed;
   page.reconnectAttempt = 0;
+  page.failover = false;
+  page.failoverFailed = false;
   clearBanner();
   page.room = msg.room && typeof msg.room === 'object' ? msg.room : null;
   page.canModerate = typeof msg.can_moderate === 'boolean'
@@ -128,7 +145,12 @@ function onJoined(msg) {
   $('controls').hidden = false;
   $('end-btn').hidden = !page.canModerate;
   addLocalTile();
-  for (const id of page.participants.keys()) if (id !== myId()) ensureTile(id);
+  for (const [id, p] of page.participants) {
+    if (id === myId()) continue;
+    ensureTile(id);
+    showMutedOf(id, p); // someone who muted before we (re)joined
+  }
+  repin();
   layout();
   renderPeople();
   if (page.audioOnly) requestVideo(false);
@@ -155,6 +177,8 @@ function onMessage(msg) {
         page.participants.set(id, { ...msg.participant });
         if (id !== myId()) ensureTile(id);
         renderTile(id);
+        showMutedOf(id, msg.participant);
+        if (repin()) layout();
         renderPeople();
       }
       break;
@@ -164,15 +188,9 @@ function onMessage(msg) {
       removeTile(idOf(msg.participant_id));
       renderPeople();
       break;
-    case 'track_muted': {
-      const tile = page.tiles.get(idOf(msg.participant_id));
-      if (!tile) break;
-      if (msg.muted) tile.mutedKinds.add(msg.kind);
-      else tile.mutedKinds.delete(msg.kind);
-      tile.el.querySelector(msg.kind === 'audio' ? '.muted-mic' : '.muted-cam').hidden = !msg.muted;
-      renderTileVideo(tile);
+    case 'track_muted':
+      showMuted(idOf(msg.participant_id), msg.kind, Boolean(msg.muted));
       break;
-    }
     case 'track_unpublished': {
       const tile = page.tiles.get(idOf(msg.participant_id));
       if (tile) renderTileVideo(tile);
@@ -224,6 +242,22 @@ function onMessage(msg) {
   }
 }
 
+function showMuted(id, kind, muted) {
+  const tile = page.tiles.get(id);
+  if (!tile || (kind !== 'audio' && kind !== 'video')) return;
+  if (muted) tile.mutedKinds.add(kind);
+  else tile.mutedKinds.delete(kind);
+  tile.el.querySelector(kind === 'audio' ? '.muted-mic' : '.muted-cam').hidden = !muted;
+  renderTileVideo(tile);
+}
+
+/** The mute state a participant object carries (joined, participant_joined). */
+function showMutedOf(id, p) {
+  if (id === myId() || !p) return;
+  if (typeof p.audio_muted === 'boolean') showMuted(id, 'audio', p.audio_muted);
+  if (typeof p.video_muted === 'boolean') showMuted(id, 'video', p.video_muted);
+}
+
 function onModerated(msg) {
   if (msg.action === 'mute') {
     setMuted('audio', true).catch(showError);
@@ -254,6 +288,25 @@ function onRemoteTrackGone(participantId, track) {
   renderTileVideo(tile);
 }
 
+// Who the user pinned, by who they are: participant ids change when everyone
+// rejoins after a reconnect, the pin should not.
+const personKey = (p) => (p ? `${p.role || ''}|${p.display_name || ''}|${p.institution || ''}` : null);
+
+function rememberPin() {
+  if (page.pinned) page.pinnedPerson = personKey(page.participants.get(page.pinned)) || page.pinnedPerson;
+}
+
+function repin() {
+  if (!page.pinnedPerson || (page.pinned && page.tiles.has(page.pinned))) return false;
+  for (const [id, p] of page.participants) {
+    if (id !== myId() && page.tiles.has(id) && personKey(p) === page.pinnedPerson) {
+      page.pinned = id;
+      return true;
+    }
+  }
+  return false;
+}
+
 function renderStatePill() {
   const pill = $('status-pill');
   const s = hz.state;
@@ -267,7 +320,7 @@ function onState(state) {
   renderStatePill();
   if (state === 'disconnected') {
     if (page.userLeft) endCall('left');
-    else scheduleReconnect('socket');
+    else scheduleReconnect((page.session && page.session.dropReason) || 'socket');
   } else if (state === 'left' || state === 'closed' || (state === 'failed' && page.reconnectAttempt === 0)) {
     endCall(state);
   }
@@ -285,17 +338,28 @@ function scheduleReconnect(why) {
   if (page.session) page.session.dispose();
   page.session = null;
   monitor.stop();
+  rememberPin();
+  // A server failover keeps its own (shorter, bounded) schedule until a join
+  // succeeds; a dropped socket or failed ICE uses the long one.
+  if (FAILOVER_REASONS.includes(why)) page.failover = true;
+  else if (why !== 'retry') page.failover = false;
+  page.failoverFailed = false;
   page.reconnectAttempt++;
   hz.state = 'reconnecting';
   hz.lastDrop = why;
-  if (page.reconnectAttempt > RECONNECT_MAX_ATTEMPTS) {
-    endCall('disconnected');
+  if (FAILOVER_REASONS.includes(why)) hz.failoverReason = why;
+  const [delays, max] = page.failover
+    ? [hz.failoverSchedule.delaysMs, hz.failoverSchedule.maxAttempts]
+    : [RECONNECT_DELAYS_MS, RECONNECT_MAX_ATTEMPTS];
+  if (page.reconnectAttempt > max) {
+    if (page.failover) failoverGaveUp();
+    else endCall('disconnected');
     return;
   }
-  showBanner('status.reconnecting_banner', { attempt: page.reconnectAttempt });
+  showBanner(page.failover ? 'status.failover_banner' : 'status.reconnecting_banner', { attempt: page.reconnectAttempt });
   renderStatePill();
   for (const tile of page.tiles.values()) tile.el.classList.add('stale');
-  const delay = RECONNECT_DELAYS_MS[Math.min(page.reconnectAttempt - 1, RECONNECT_DELAYS_MS.length - 1)];
+  const delay = delays[Math.min(page.reconnectAttempt - 1, delays.length - 1)];
   page.reconnectTimer = setTimeout(async () => {
     page.reconnectTimer = null;
     if (page.userLeft) return;
@@ -304,16 +368,42 @@ function scheduleReconnect(why) {
       hz.reconnects++;
     } catch (e) {
       // Refusals that a retry will not change end the attempts.
-      if (e && ['token_expired', 'invalid_token', 'room_closed', 'room_not_open', 'forbidden'].includes(e.code)) {
+      if (e && FINAL_CODES.includes(e.code)) {
         page.reconnectAttempt = 0;
+        page.failover = false;
         endCall('failed');
         showError(e);
         return;
       }
+      if (page.userLeft) return;
       hz.state = 'reconnecting';
-      scheduleReconnect('retry');
+      scheduleReconnect(e && FAILOVER_REASONS.includes(e.code) ? e.code : 'retry');
     }
   }, delay);
+}
+
+/** The room did not come back on another node: say so, keep the call view, offer a retry. */
+function failoverGaveUp() {
+  page.reconnectAttempt = 0;
+  page.failoverFailed = true;
+  hz.state = 'interrupted';
+  renderStatePill();
+  page.banner = {
+    key: 'status.failover_failed',
+    params: {},
+    action: { key: 'status.retry', run: retryNow },
+  };
+  renderBanner();
+  if (!$('call').hidden) return;
+  // Never joined (the first join met the failover): the join button retries too.
+  $('join-btn').disabled = false;
+  $('join-btn').textContent = t($('join-btn').dataset.i18n);
+}
+
+function retryNow() {
+  if (page.reconnectTimer || page.userLeft || page.session) return;
+  page.reconnectAttempt = 0;
+  scheduleReconnect(hz.failoverReason || 'node_lost');
 }
 
 // ---- join / leave / end ---------------------------------------------------
@@ -346,6 +436,13 @@ async function join() {
   try {
     await startSession();
   } catch (e) {
+    if (e && FAILOVER_REASONS.includes(e.code) && !page.userLeft) {
+      // The room is between nodes: keep trying on the failover schedule.
+      page.reconnectAttempt = 0;
+      scheduleReconnect(e.code);
+      btn.disabled = true;
+      return;
+    }
     showError(e);
     btn.disabled = false;
     btn.textContent = t(btn.dataset.i18n);
@@ -357,6 +454,8 @@ function endCall(state) {
   clearTimeout(page.reconnectTimer);
   page.reconnectTimer = null;
   page.session = null;
+  page.failover = false;
+  page.failoverFailed = false;
   clearTiles();
   page.participants.clear();
   page.quality.clear();
@@ -380,7 +479,7 @@ function leave() {
   clearTimeout(page.reconnectTimer);
   page.reconnectTimer = null;
   if (page.session) page.session.leave();
-  else if (hz.state === 'reconnecting') endCall('left');
+  else if (hz.state === 'reconnecting' || page.failoverFailed) endCall('left');
 }
 
 async function endRoom() {

@@ -6,7 +6,11 @@ export const hz = {
   subscriber: null,
   signaling: null,
   participantId: null,
-  state: 'idle', // idle | connecting | joined | reconnecting | left | closed | failed | removed
+  // idle | connecting | joined | reconnecting | interrupted (a failover gave up:
+  // retry button) | left | closed | failed | removed
+  state: 'idle',
+  lastDrop: null, // why the last reconnect started: socket, ice-*, node_lost, unavailable, room_moved, retry
+  failoverReason: null, // the last cluster failover: node_lost, unavailable or room_moved
   joinedAt: null,
   reconnects: 0,
   events: [],
@@ -14,6 +18,10 @@ export const hz = {
   activeSpeaker: null,
   device: { tone: 'idle', micLevel: 0 },
   notices: [],
+  // Rejoin schedule after a cluster failover (node_lost, unavailable,
+  // room_moved): 1, 2, 4, 8, 8 … s, ten attempts (about a minute), then a
+  // message with a retry button. Tests may shorten it.
+  failoverSchedule: { delaysMs: [1000, 2000, 4000, 8000], maxAttempts: 10 },
 };
 window.hzClient = hz;
 
@@ -38,6 +46,7 @@ export const page = {
   speaker: null, // id on the stage because they speak
   serverSpeakerAt: 0, // when the server last named the active speaker
   pinned: null, // a participant the user put on the stage
+  pinnedPerson: null, // who that was (role|name|institution), to pin them again after a rejoin
   viewerOpen: false, // the shared viewer (src/viewer/) has the stage; every tile goes to the strip
   mediaMessage: null, // { key, params, kind }
   banner: null, // { key, params }
@@ -45,4 +54,6 @@ export const page = {
   userLeft: false,
   reconnectTimer: null,
   reconnectAttempt: 0,
+  failover: false, // reconnecting because of a cluster failover (shorter schedule)
+  failoverFailed: false, // the failover attempts ran out: banner with a retry button
 };

@@ -33,6 +33,7 @@ export function ensureTile(id) {
 
 export function pin(id) {
   page.pinned = id;
+  page.pinnedPerson = null; // the user chose: a rejoin does not bring back an older pin
   layout();
 }
 
