@@ -65,6 +65,8 @@ static const HzConfigKey hz_config_keys[] = {
     "TURN user name" },
   { "media", "turn_password", HZ_KEY_STRING, F (turn_password), NULL,
     "TURN password" },
+  { "media", "liveness_timeout_s", HZ_KEY_UINT, F (liveness_timeout_s), "30",
+    "a connection that sends no authenticated packet (SRTP or SRTCP) for this long is failed and its room told, 5..300" },
   { "media", "workers", HZ_KEY_UINT, F (workers), NULL,
     "media worker threads, 1..16; default: the number of CPUs (at most 16)" },
   { "storage", "data_dir", HZ_KEY_STRING, F (data_dir), "./data",
@@ -450,6 +452,7 @@ hz_config_validate_records (HzConfig *self, GError **error)
     { "[documents] max_files", self->documents_max_files, 1, 100000 },
     { "[pacs] timeout_s", self->pacs_timeout_s, 1, 3600 },
     { "[cluster] drain_grace_s", self->cluster_drain_grace_s, 0, 86400 },
+    { "[media] liveness_timeout_s", self->liveness_timeout_s, 5, 300 },
     { "[cluster] cascade_viewers", self->cluster_cascade_viewers, 1, 100000 },
   };
 

@@ -41,6 +41,7 @@ typedef struct {
   char     *turn_user;
   char     *turn_password;
   guint     workers;         /* 1..HZ_CONFIG_WORKERS_MAX; default: number of CPUs */
+  guint     liveness_timeout_s;  /* 5..300, default 30 */
   /* [storage] */
   char     *data_dir;
   char     *s3_endpoint;              /* unset: recordings stay local */

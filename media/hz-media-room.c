@@ -291,6 +291,7 @@ op_add_endpoint (Op *op)
     .controlling = FALSE,
     .local_ufrag = op->s1,
     .local_pwd = op->s2,
+    .liveness_timeout_ms = wr->config.liveness_timeout_ms,
   };
   Endpoint *ep = g_new0 (Endpoint, 1);
 

@@ -22,6 +22,7 @@ typedef struct {
   const char *ip;
   guint port_min, port_max;
   HzDtlsCert *cert;
+  guint liveness_timeout_ms; /* 0: the peer's default (30 s) */
 } HzMediaConfig;
 
 /* Delivered on the main context that created the room, never after

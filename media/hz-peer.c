@@ -26,6 +26,19 @@ struct _HzPeer {
   GSource *dtls_timer;
   HzSrtp *srtp;
 
+  /* Liveness (RFC 7675's purpose, without its STUN checks, which libnice
+   * 0.1.21 got wrong on lossy links): a connected peer that has sent media
+   * (RTP) and from which no authenticated SRTP/SRTCP then arrives for
+   * liveness_ms is FAILED. A browser's publisher connection sends RTP all
+   * the time (muted audio too: DTX frames) and RTCP every second; a
+   * receive-only connection is not judged (with nothing to receive it may
+   * rightly stay silent; its WebSocket covers it). The check reads the
+   * packet counters from a timer: nothing is added per packet. */
+  guint liveness_ms;
+  GSource *liveness_timer;
+  guint64 liveness_seen;    /* rtp_in + rtcp_in at the last change */
+  gint64 liveness_at;       /* monotonic time of that change */
+
   gboolean remote_set;
   GPtrArray *early_candidates; /* remote candidates that came before set_remote */
   char *local_ufrag, *local_pwd;
@@ -134,6 +147,42 @@ dtls_arm_timer (HzPeer *self)
   g_source_attach (self->dtls_timer, self->context);
 }
 
+static gboolean
+liveness_tick (gpointer user_data)
+{
+  HzPeer *self = user_data;
+  guint64 seen = self->stats.rtp_in + self->stats.rtcp_in;
+  gint64 now = g_get_monotonic_time ();
+
+  if (self->state != HZ_PEER_STATE_CONNECTED) {
+    g_clear_pointer (&self->liveness_timer, g_source_unref);
+    return G_SOURCE_REMOVE;
+  }
+  if (seen != self->liveness_seen || self->stats.rtp_in == 0) {
+    self->liveness_seen = seen;
+    self->liveness_at = now;
+    return G_SOURCE_CONTINUE;
+  }
+  if (now - self->liveness_at < (gint64) self->liveness_ms * 1000)
+    return G_SOURCE_CONTINUE;
+  g_message ("peer %s: no authenticated packet for %u s: the remote is gone", self->remote_addr,
+             self->liveness_ms / 1000);
+  g_clear_pointer (&self->liveness_timer, g_source_unref);
+  hz_peer_set_state (self, HZ_PEER_STATE_FAILED);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+liveness_start (HzPeer *self)
+{
+  self->liveness_seen = self->stats.rtp_in + self->stats.rtcp_in;
+  self->liveness_at = g_get_monotonic_time ();
+  /* checked six times per period: failed at most a sixth late */
+  self->liveness_timer = g_timeout_source_new (MAX (self->liveness_ms / 6, 100));
+  g_source_set_callback (self->liveness_timer, liveness_tick, self, NULL);
+  g_source_attach (self->liveness_timer, self->context);
+}
+
 static void
 dtls_connected (HzPeer *self)
 {
@@ -148,6 +197,8 @@ dtls_connected (HzPeer *self)
   }
   memset (&keys, 0, sizeof keys);
   hz_peer_set_state (self, HZ_PEER_STATE_CONNECTED);
+  if (self->state == HZ_PEER_STATE_CONNECTED && self->liveness_timer == NULL)
+    liveness_start (self);
 }
 
 /* The remote's first authenticated SRTP/SRTCP packet: it has finished its
@@ -385,6 +436,7 @@ hz_peer_new (GMainContext *context, const HzPeerConfig *config,
   self->cert = hz_dtls_cert_ref (config->cert);
   self->early_candidates = g_ptr_array_new_with_free_func (g_free);
   self->send_fd = -1;
+  self->liveness_ms = config->liveness_timeout_ms != 0 ? config->liveness_timeout_ms : 30000;
   g_strlcpy (self->remote_addr, "(not connected)", sizeof self->remote_addr);
 
   /* No NICE_AGENT_OPTION_CONSENT_FRESHNESS: libnice 0.1.21 failed healthy
@@ -450,6 +502,10 @@ hz_peer_free (HzPeer *self)
   if (self->dtls_timer != NULL) {
     g_source_destroy (self->dtls_timer);
     g_source_unref (self->dtls_timer);
+  }
+  if (self->liveness_timer != NULL) {
+    g_source_destroy (self->liveness_timer);
+    g_source_unref (self->liveness_timer);
   }
   if (self->send_fd >= 0) {
     hz_send_batch_flush (); /* before the socket can close */

@@ -64,6 +64,7 @@ typedef struct {
   gboolean controlling;    /* ICE role: FALSE on the server (browsers control) */
   const char *local_ufrag; /* NULL: libnice generates them */
   const char *local_pwd;
+  guint liveness_timeout_ms; /* connected, no authenticated SRTP/SRTCP this long: FAILED; 0 = 30 s */
 } HzPeerConfig;
 
 HzPeer *hz_peer_new (GMainContext *context, const HzPeerConfig *config,

@@ -347,6 +347,7 @@ signal_new (HzServer *self)
     .media_ip = c->media_ip,
     .port_min = c->port_min,
     .port_max = c->port_max,
+    .liveness_timeout_s = c->liveness_timeout_s,
     .stun_server = c->stun_server,
     .turn_server = c->turn_server,
     .turn_user = c->turn_user,

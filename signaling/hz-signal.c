@@ -512,6 +512,7 @@ hz_signal_new (const HzSignalConfig *config)
   sig->env.media.ip = config->media_ip;
   sig->env.media.port_min = config->port_min;
   sig->env.media.port_max = config->port_max;
+  sig->env.media.liveness_timeout_ms = config->liveness_timeout_s * 1000;
   sig->env.media.cert = config->cert;
   sig->env.media_events = &sig->media_events;
   sig->env.media_events_data = sig;

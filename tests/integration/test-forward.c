@@ -231,10 +231,82 @@ test_forward_intact (void)
   hz_test_server_stop (ts);
 }
 
+/* A publisher whose media stops while its WebSocket lives on ([media]
+ * liveness_timeout_s, here the minimum, 5 s): its connection is failed, it
+ * is told (connection_state failed), the other member is told its tracks
+ * are gone (track_unpublished); membership is kept. */
+static void
+test_forward_vanished_media (void)
+{
+  HzTestServer *ts;
+  g_autofree char *room = NULL, *tok_a = NULL, *tok_b = NULL;
+  g_autoptr(HzTestClient) a = NULL;
+  g_autoptr(HzTestClient) b = NULL;
+  g_autoptr(JsonObject) ja = NULL, jb = NULL, published = NULL, state = NULL, gone = NULL;
+  guint8 pkt[1500 + 160];
+  gint64 silent_at, told_at;
+
+  g_setenv ("HUIZHEN_MEDIA_LIVENESS_TIMEOUT_S", "5", TRUE);
+  ts = hz_test_server_start ();
+  g_unsetenv ("HUIZHEN_MEDIA_LIVENESS_TIMEOUT_S");
+  room = hz_test_create_room (ts, "consult");
+  tok_a = hz_test_issue_token (ts, room, "doctor-a", "doctor");
+  tok_b = hz_test_issue_token (ts, room, "specialist-b", "specialist");
+  a = hz_test_client_new (ts->base_url);
+  b = hz_test_client_new (ts->base_url);
+  ja = hz_test_client_join (a, tok_a);
+  g_assert_nonnull (ja);
+  jb = hz_test_client_join (b, tok_b);
+  g_assert_nonnull (jb);
+  g_assert_true (hz_test_client_publish (a, AUDIO_SSRC, VIDEO_SSRC));
+  published = hz_test_client_wait (b, "track_published", 5000);
+  g_assert_nonnull (published);
+  for (gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+       g_get_monotonic_time () < end;) {
+    if (hz_test_client_wait_connected (a, TRUE, FALSE, 10))
+      break;
+    hz_test_client_pump (b, 10);
+  }
+  g_assert_true (hz_test_client_wait_connected (a, TRUE, FALSE, 1));
+  /* one second of media, then silence */
+  for (guint i = 0; i < 50; i++) {
+    gsize n = make_packet (pkt, i % 2, i);
+    g_assert_true (hz_peer_send_rtp (hz_test_client_get_publisher (a), pkt, n, sizeof pkt));
+    hz_test_client_pump (a, 20);
+  }
+  silent_at = g_get_monotonic_time ();
+  state = NULL;
+  for (gint64 end = silent_at + 12 * G_USEC_PER_SEC; g_get_monotonic_time () < end && state == NULL;) {
+    JsonObject *o = hz_test_client_wait (a, "connection_state", 200);
+    if (o != NULL && g_strcmp0 (json_object_get_string_member_with_default (o, "state", ""), "failed") == 0 &&
+        g_strcmp0 (json_object_get_string_member_with_default (o, "target", ""), "publisher") == 0)
+      state = o;
+    else if (o != NULL)
+      json_object_unref (o);
+    hz_test_client_pump (b, 10);
+  }
+  g_assert_nonnull (state);
+  gone = hz_test_client_wait (b, "track_unpublished", 3000);
+  g_assert_nonnull (gone);
+  told_at = g_get_monotonic_time ();
+  g_test_message ("silent publisher failed and B told %.1f s after its last packet (limit 5 s)",
+                  (told_at - silent_at) / 1e6);
+  /* still a member: chat goes through */
+  hz_test_client_send (a, "{\"type\":\"chat\",\"text\":\"still here\"}");
+  {
+    g_autoptr(JsonObject) chat = hz_test_client_wait (b, "chat", 3000);
+    g_assert_nonnull (chat);
+  }
+  g_clear_pointer (&a, hz_test_client_free);
+  g_clear_pointer (&b, hz_test_client_free);
+  hz_test_server_stop (ts);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/integration/forward/intact", test_forward_intact);
+  g_test_add_func ("/integration/forward/vanished-media", test_forward_vanished_media);
   return g_test_run ();
 }
