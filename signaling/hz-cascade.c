@@ -341,11 +341,31 @@ mirror_recording (Satellite *sat, const char *state)
   send_down (sat, relay_event ("recording", "state", state, NULL));
 }
 
-static void
-on_down_message (SoupWebsocketConnection *conn, gint kind, GBytes *message, gpointer data);
+/* The JSON object of a text frame (parsed into @parser, which owns it), or
+ * NULL for a binary frame, bad JSON, a non-object or an ending satellite. */
+static JsonObject *
+frame_object (Satellite *sat, gint kind, GBytes *message, JsonParser *parser)
+{
+  gsize len;
+  const char *text = g_bytes_get_data (message, &len);
+  JsonNode *root;
+
+  if (sat->ending || kind != SOUP_WEBSOCKET_DATA_TEXT || !json_parser_load_from_data (parser, text, len, NULL))
+    return NULL;
+  root = json_parser_get_root (parser);
+  return root != NULL && JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
+}
 
 static void
-down_connected (GObject *source, GAsyncResult *res, gpointer data)
+on_down_message (SoupWebsocketConnection *conn, gint kind, GBytes *message, gpointer data);
+static void
+on_up_message (SoupWebsocketConnection *conn, gint kind, GBytes *message, gpointer data);
+
+/* A satellite's websocket to the owner (up) or to this node (down) is open, or
+ * failed: end the satellite (unless cancelled: then data may be gone), else
+ * keep the connection, listen to it and send the join with its token. */
+static void
+ws_connected (GObject *source, GAsyncResult *res, gpointer data, gboolean up)
 {
   g_autoptr(GError) error = NULL;
   SoupWebsocketConnection *conn = soup_session_websocket_connect_finish (SOUP_SESSION (source), res, &error);
@@ -357,11 +377,20 @@ down_connected (GObject *source, GAsyncResult *res, gpointer data)
     return;
   }
   sat = data;
-  sat->down = conn;
+  if (up)
+    sat->up = conn;
+  else
+    sat->down = conn;
   soup_websocket_connection_set_max_incoming_payload_size (conn, MAX_PAYLOAD);
-  g_signal_connect (conn, "message", G_CALLBACK (on_down_message), sat);
+  g_signal_connect (conn, "message", up ? G_CALLBACK (on_up_message) : G_CALLBACK (on_down_message), sat);
   g_signal_connect (conn, "closed", G_CALLBACK (on_closed), sat);
-  send_join (conn, sat->down_token);
+  send_join (conn, up ? sat->up_token : sat->down_token);
+}
+
+static void
+down_connected (GObject *source, GAsyncResult *res, gpointer data)
+{
+  ws_connected (source, res, data, FALSE);
 }
 
 /* The owner accepted us: join our own node as the room's publisher, in the
@@ -410,19 +439,12 @@ static void
 on_up_message (SoupWebsocketConnection *conn, gint kind, GBytes *message, gpointer data)
 {
   Satellite *sat = data;
-  gsize len;
-  const char *text = g_bytes_get_data (message, &len);
   g_autoptr(JsonParser) parser = json_parser_new ();
-  JsonNode *root;
-  JsonObject *msg;
+  JsonObject *msg = frame_object (sat, kind, message, parser);
   const char *type;
 
-  if (sat->ending || kind != SOUP_WEBSOCKET_DATA_TEXT || !json_parser_load_from_data (parser, text, len, NULL))
+  if (msg == NULL)
     return;
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    return;
-  msg = json_node_get_object (root);
   type = str_of (msg, "type", "");
 
   if (g_strcmp0 (type, "joined") == 0) {
@@ -490,19 +512,12 @@ static void
 on_down_message (SoupWebsocketConnection *conn, gint kind, GBytes *message, gpointer data)
 {
   Satellite *sat = data;
-  gsize len;
-  const char *text = g_bytes_get_data (message, &len);
   g_autoptr(JsonParser) parser = json_parser_new ();
-  JsonNode *root;
-  JsonObject *msg;
+  JsonObject *msg = frame_object (sat, kind, message, parser);
   const char *type;
 
-  if (sat->ending || kind != SOUP_WEBSOCKET_DATA_TEXT || !json_parser_load_from_data (parser, text, len, NULL))
+  if (msg == NULL)
     return;
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
-    return;
-  msg = json_node_get_object (root);
   type = str_of (msg, "type", "");
 
   if (g_strcmp0 (type, "joined") == 0 && !sat->down_joined) {
@@ -582,21 +597,7 @@ on_down_message (SoupWebsocketConnection *conn, gint kind, GBytes *message, gpoi
 static void
 up_connected (GObject *source, GAsyncResult *res, gpointer data)
 {
-  g_autoptr(GError) error = NULL;
-  SoupWebsocketConnection *conn = soup_session_websocket_connect_finish (SOUP_SESSION (source), res, &error);
-  Satellite *sat;
-
-  if (conn == NULL) {
-    if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-      satellite_end (data, error->message);
-    return;
-  }
-  sat = data;
-  sat->up = conn;
-  soup_websocket_connection_set_max_incoming_payload_size (conn, MAX_PAYLOAD);
-  g_signal_connect (conn, "message", G_CALLBACK (on_up_message), sat);
-  g_signal_connect (conn, "closed", G_CALLBACK (on_closed), sat);
-  send_join (conn, sat->up_token);
+  ws_connected (source, res, data, TRUE);
 }
 
 /* ---- public ---- */

@@ -20,6 +20,14 @@ export const CHROMIUM_ARGS = [
   '--use-fake-device-for-media-stream',
 ];
 
+// Added by the tests whose pages speak the protocol directly (impair, turn):
+// media plays without a gesture, and plain host candidates rather than mDNS
+// names for pages without camera permission.
+export const PROTOCOL_PAGE_ARGS = [
+  '--autoplay-policy=no-user-gesture-required',
+  '--disable-features=WebRtcHideLocalIpsWithMdns',
+];
+
 async function loadPlaywright() {
   try {
     return (await import('playwright-core')).chromium;

@@ -7,18 +7,16 @@
 // (audio energy) the presenter, while node A serves one hidden relay member
 // (counted in /metrics, not listed) and not the student. Then the student
 // leaves and the relay leaves A.
-import { spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { launchBrowser, watchConsole, Checks } from '../browser/chromium.mjs';
+import { ClusterNode, sleep } from '../browser/server.mjs';
 
 const ADMIN_KEY = 'cascade-admin-key';
 const TOKEN_SECRET = randomBytes(32).toString('hex');
 const EVENT_TIMEOUT_MS = 20000;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const shotDir = resolve(process.env.HUIZHEN_SCREENSHOT_DIR || process.cwd());
 mkdirSync(shotDir, { recursive: true });
 
@@ -27,74 +25,12 @@ if (!process.env.HUIZHEN_TEST_REDIS_URL) {
   process.exit(0);
 }
 
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-}
-
 const shared = mkdtempSync(join(tmpdir(), 'huizhen-cascade-browser-'));
 
-class Node {
+class Node extends ClusterNode {
   constructor(id) {
-    this.id = id;
-    this.proc = null;
-    this.log = [];
-  }
-
-  async start() {
-    const port = await freePort();
-    this.base = `http://127.0.0.1:${port}/`;
-    this.dataDir = mkdtempSync(join(tmpdir(), `huizhen-${this.id}-`));
-    const env = {
-      ...process.env,
-      HUIZHEN_STORAGE_DATA_DIR: this.dataDir,
-      HUIZHEN_DATABASE_URL: `sqlite:${join(shared, 'rooms.db')}`,
-      HUIZHEN_HTTP_LISTEN: `127.0.0.1:${port}`,
-      HUIZHEN_AUTH_ADMIN_KEY: ADMIN_KEY,
-      HUIZHEN_AUTH_TOKEN_SECRET: TOKEN_SECRET,
-      HUIZHEN_MEDIA_IP: '127.0.0.1',
-      HUIZHEN_CLUSTER_REDIS_URL: process.env.HUIZHEN_TEST_REDIS_URL,
-      HUIZHEN_CLUSTER_NODE_ID: this.id,
-      HUIZHEN_CLUSTER_CASCADE_VIEWERS: '1',
-    };
-    if (process.env.HUIZHEN_WEB_DIST) env.HUIZHEN_WEB_ROOT = process.env.HUIZHEN_WEB_DIST;
-    const logFile = createWriteStream(join(shotDir, `browser-cascade-${this.id}.log`));
-    this.proc = spawn(process.env.HUIZHEN_BIN, [], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    for (const stream of [this.proc.stdout, this.proc.stderr]) {
-      stream.on('data', (chunk) => {
-        logFile.write(chunk);
-        this.log.push(...chunk.toString().split('\n').filter(Boolean));
-        if (this.log.length > 300) this.log.splice(0, this.log.length - 300);
-      });
-    }
-    this.proc.on('exit', () => logFile.end());
-    const deadline = Date.now() + 15000;
-    while (Date.now() < deadline) {
-      try {
-        if ((await fetch(`${this.base}healthz`)).ok) return;
-      } catch {
-        /* not yet */
-      }
-      await sleep(100);
-    }
-    throw new Error(`${this.id}: /healthz did not answer`);
-  }
-
-  async api(method, path, body) {
-    const r = await fetch(this.base + path.replace(/^\//, ''), {
-      method,
-      headers: { Authorization: `Bearer ${ADMIN_KEY}`, 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await r.text();
-    if (!r.ok) throw new Error(`${this.id}: ${method} ${path}: HTTP ${r.status}: ${text}`);
-    return JSON.parse(text);
+    super({ id, adminKey: ADMIN_KEY, tokenSecret: TOKEN_SECRET, dbPath: join(shared, 'rooms.db'),
+      logPath: join(shotDir, `browser-cascade-${id}.log`), env: { HUIZHEN_CLUSTER_CASCADE_VIEWERS: '1' } });
   }
 
   // huizhen_participants of /metrics: every member, the hidden relay included
@@ -103,24 +39,6 @@ class Node {
     const m = /\nhuizhen_participants (\d+)/.exec(await r.text());
     if (!r.ok || !m) throw new Error(`${this.id}: /metrics: HTTP ${r.status}, no huizhen_participants`);
     return Number(m[1]);
-  }
-
-  joinUrl(joinUrl) {
-    const u = new URL(joinUrl, this.base);
-    return new URL(u.pathname + u.search, this.base).toString();
-  }
-
-  async stop() {
-    if (this.proc && this.proc.exitCode === null && this.proc.signalCode === null) {
-      this.proc.kill('SIGTERM');
-      await Promise.race([new Promise((r) => this.proc.once('exit', r)), sleep(5000)]);
-      if (this.proc.exitCode === null) this.proc.kill('SIGKILL');
-    }
-    if (this.dataDir) rmSync(this.dataDir, { recursive: true, force: true });
-  }
-
-  tail(n = 40) {
-    return this.log.slice(-n).join('\n');
   }
 }
 

@@ -10,19 +10,18 @@
 // placed on E, and both decode each other's video again (framesDecoded grows
 // on the new subscriber connection). The chat history, B's mute and the
 // layout survive; no console errors. Prints the time from the kill to media.
-import { spawn, execFileSync } from 'node:child_process';
-import { createServer } from 'node:net';
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { launchBrowser, watchConsole, Checks } from '../browser/chromium.mjs';
+import { ClusterNode, sleep } from '../browser/server.mjs';
 
 const ADMIN_KEY = 'failover-admin-key';
 const TOKEN_SECRET = randomBytes(32).toString('hex');
 const EVENT_TIMEOUT_MS = 20000;
 const FAILOVER_TIMEOUT_MS = 60000; // node_lost ~7 s + placement expiry ≤ 10 s + backoff
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const shotDir = resolve(process.env.HUIZHEN_SCREENSHOT_DIR || process.cwd());
 mkdirSync(shotDir, { recursive: true });
 
@@ -34,102 +33,17 @@ const REDIS_PORT = process.env.HUIZHEN_TEST_REDIS_PORT;
 const redis = (...args) =>
   execFileSync('redis-cli', ['-h', '127.0.0.1', '-p', REDIS_PORT, '--raw', ...args], { timeout: 5000 }).toString().trim();
 
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-}
-
 const shared = mkdtempSync(join(tmpdir(), 'huizhen-failover-browser-'));
 
-class Node {
+class Node extends ClusterNode {
   constructor(id) {
-    this.id = id;
-    this.proc = null;
-    this.log = [];
-  }
-
-  async start() {
-    const port = await freePort();
-    this.base = `http://127.0.0.1:${port}/`;
-    this.dataDir = mkdtempSync(join(tmpdir(), `huizhen-${this.id}-`));
-    const env = {
-      ...process.env,
-      HUIZHEN_STORAGE_DATA_DIR: this.dataDir,
-      HUIZHEN_DATABASE_URL: `sqlite:${join(shared, 'rooms.db')}`,
-      HUIZHEN_HTTP_LISTEN: `127.0.0.1:${port}`,
-      HUIZHEN_AUTH_ADMIN_KEY: ADMIN_KEY,
-      HUIZHEN_AUTH_TOKEN_SECRET: TOKEN_SECRET,
-      HUIZHEN_MEDIA_IP: '127.0.0.1',
-      HUIZHEN_CLUSTER_REDIS_URL: process.env.HUIZHEN_TEST_REDIS_URL,
-      HUIZHEN_CLUSTER_NODE_ID: this.id,
-    };
-    if (process.env.HUIZHEN_WEB_DIST) env.HUIZHEN_WEB_ROOT = process.env.HUIZHEN_WEB_DIST;
-    const logFile = createWriteStream(join(shotDir, `browser-failover-${this.id}.log`));
-    this.proc = spawn(process.env.HUIZHEN_BIN, [], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    for (const stream of [this.proc.stdout, this.proc.stderr]) {
-      stream.on('data', (chunk) => {
-        logFile.write(chunk);
-        this.log.push(...chunk.toString().split('\n').filter(Boolean));
-        if (this.log.length > 300) this.log.splice(0, this.log.length - 300);
-      });
-    }
-    this.exited = new Promise((r) => this.proc.once('exit', r));
-    this.proc.on('exit', () => logFile.end());
-    const deadline = Date.now() + 15000;
-    while (Date.now() < deadline) {
-      try {
-        if ((await fetch(`${this.base}healthz`)).ok) return;
-      } catch {
-        /* not yet */
-      }
-      await sleep(100);
-    }
-    throw new Error(`${this.id}: /healthz did not answer`);
-  }
-
-  async api(method, path, body) {
-    const r = await fetch(this.base + path.replace(/^\//, ''), {
-      method,
-      headers: { Authorization: `Bearer ${ADMIN_KEY}`, 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(5000),
-    });
-    const text = await r.text();
-    if (!r.ok) throw new Error(`${this.id}: ${method} ${path}: HTTP ${r.status}: ${text}`);
-    return JSON.parse(text);
-  }
-
-  joinUrl(joinUrl) {
-    const u = new URL(joinUrl, this.base);
-    return new URL(u.pathname + u.search, this.base).toString();
-  }
-
-  get running() {
-    return this.proc && this.proc.exitCode === null && this.proc.signalCode === null;
+    super({ id, adminKey: ADMIN_KEY, tokenSecret: TOKEN_SECRET, dbPath: join(shared, 'rooms.db'),
+      logPath: join(shotDir, `browser-failover-${id}.log`), apiTimeoutMs: 5000 });
   }
 
   async kill() {
     this.proc.kill('SIGKILL');
     await Promise.race([this.exited, sleep(5000)]);
-  }
-
-  async stop() {
-    if (this.running) {
-      this.proc.kill('SIGTERM');
-      await Promise.race([this.exited, sleep(5000)]);
-      if (this.running) this.proc.kill('SIGKILL');
-    }
-    if (this.dataDir) rmSync(this.dataDir, { recursive: true, force: true });
-  }
-
-  tail(n = 40) {
-    return this.log.slice(-n).join('\n');
   }
 }
 

@@ -22,6 +22,8 @@
 #include "hz-rtp.h"
 #include "hz-test-client.h"
 
+#include "cascade-test-util.h"
+
 #define AUDIO_SSRC 0x11111111u
 #define VIDEO_SSRC 0x22222222u
 #define N_PACKETS 150
@@ -118,24 +120,6 @@ on_presenter_rtcp (HzTestClient *client, const guint8 *buf, gsize len, gpointer 
   }
 }
 
-static gboolean
-flag_cb (gpointer data)
-{
-  *(gboolean *) data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-/* Blocks in the main loop for @ms: packets are handled as they arrive. */
-static void
-pump (guint ms)
-{
-  gboolean done = FALSE;
-
-  g_timeout_add (ms, flag_cb, &done);
-  while (!done)
-    g_main_context_iteration (NULL, TRUE);
-}
-
 static JsonObject *
 join_as (HzTestClient *c, HzTestServer *ts, const char *room, const char *user, const char *role)
 {
@@ -162,30 +146,6 @@ subscribe_both (HzTestClient *c, Viewer *v)
   v->out_ssrc[1] = g_array_index (ssrcs, guint32, 1);
   hz_test_client_set_rtp_handler (c, on_viewer_rtp, v);
   g_assert_true (hz_test_client_wait_connected (c, FALSE, TRUE, 10000));
-}
-
-static void
-route_done (GObject *source, GAsyncResult *res, gpointer data)
-{
-  HzCascadePlace *out = data;
-  g_autoptr(GError) error = NULL;
-
-  *out = hz_cascade_route_join_finish (NULL, res, &error);
-  g_assert_no_error (error);
-}
-
-/* The entry node's decision for a join of @user as @role, the owner at @owner_url. */
-static HzCascadePlace
-route (HzCascade *c, const char *room, const char *user, HzRole role, const char *owner_url)
-{
-  HzTokenClaims claims = { .room = (char *) room, .user = (char *) user, .display_name = (char *) user,
-                           .institution = (char *) "", .role = role };
-  HzCascadePlace place = (HzCascadePlace) -1;
-
-  hz_cascade_route_join_async (c, &claims, "node-a", owner_url, NULL, route_done, &place);
-  while (place == (HzCascadePlace) -1)
-    g_main_context_iteration (NULL, TRUE);
-  return place;
 }
 
 static int

@@ -6,33 +6,21 @@
 // inside a namespace through a wrapper script; a check counter; skipping.
 import { spawn, spawnSync, execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
-import { mkdtempSync, rmSync, writeFileSync, chmodSync, createWriteStream, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, chmodSync, existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CHROMIUM_PATH, CHROMIUM_ARGS as BASE_CHROMIUM_ARGS, PROTOCOL_PAGE_ARGS } from '../browser/chromium.mjs';
+import { freePort, pipeOutput, sleep, waitHealthy } from '../browser/server.mjs';
+
+export { CHROMIUM_PATH, freePort, sleep };
 
 export const HERE = dirname(fileURLToPath(import.meta.url));
 export const PAGE_DIR = join(HERE, 'page');
 export const ADMIN_KEY = 'impair-admin-key';
-export const CHROMIUM_PATH = process.env.HUIZHEN_CHROMIUM || '/usr/bin/chromium';
-export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--use-fake-ui-for-media-stream',
-  '--use-fake-device-for-media-stream',
-  '--autoplay-policy=no-user-gesture-required',
-  // Plain host candidates rather than mDNS names for pages without camera permission.
-  '--disable-features=WebRtcHideLocalIpsWithMdns',
-];
+export const CHROMIUM_ARGS = [...BASE_CHROMIUM_ARGS, ...PROTOCOL_PAGE_ARGS];
 
 /** Exit with meson's SKIP code (77) and a reason. */
 export function skip(reason) {
@@ -57,17 +45,6 @@ export function requireBrowserDeps() {
   if (!existsSync(process.env.HUIZHEN_BIN)) skip(`HUIZHEN_BIN ${process.env.HUIZHEN_BIN} does not exist`);
   if (!existsSync(CHROMIUM_PATH)) skip(`${CHROMIUM_PATH} is missing (apt-get install chromium)`);
   return loadPlaywright();
-}
-
-export function freePort() {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
 }
 
 /** Run a command synchronously; throws with its stderr unless it exits 0 (or ok). */
@@ -139,24 +116,15 @@ export class Server {
     };
     const bin = process.env.HUIZHEN_BIN;
     const [cmd, args] = this.netns ? ['ip', ['netns', 'exec', this.netns, bin]] : [bin, []];
-    const logFile = createWriteStream(join(this.logDir, `${this.name}-server.log`));
     this.proc = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    for (const stream of [this.proc.stdout, this.proc.stderr]) {
-      stream.on('data', (chunk) => {
-        logFile.write(chunk);
-        this.log.push(...chunk.toString().split('\n').filter(Boolean));
-        if (this.log.length > 400) this.log.splice(0, this.log.length - 400);
-      });
-    }
-    this.proc.on('exit', () => logFile.end());
-    const deadline = Date.now() + 15000;
-    while (Date.now() < deadline) {
-      if (!this.running) throw new Error(`server exited early (code ${this.proc.exitCode}, signal ${this.proc.signalCode})\n${this.tail()}`);
-      const r = await httpIn(this.netns, `${this.base}healthz`, 'GET');
-      if (r.status === 200) return;
-      await sleep(150);
-    }
-    throw new Error(`GET ${this.base}healthz did not answer 200 within 15 s\n${this.tail()}`);
+    pipeOutput(this.proc, join(this.logDir, `${this.name}-server.log`), this.log, 400);
+    const healthy = await waitHealthy(this.base, {
+      probe: async () => (await httpIn(this.netns, `${this.base}healthz`, 'GET')).status === 200,
+      alive: () => this.running,
+      exited: () => new Error(`server exited early (code ${this.proc.exitCode}, signal ${this.proc.signalCode})\n${this.tail()}`),
+      intervalMs: 150,
+    });
+    if (!healthy) throw new Error(`GET ${this.base}healthz did not answer 200 within 15 s\n${this.tail()}`);
   }
 
   get running() {

@@ -16,36 +16,26 @@
 // or HUIZHEN_BIN are missing. Every process is bounded and killed at the end.
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
-import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash, randomBytes, X509Certificate } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CHROMIUM_PATH, CHROMIUM_ARGS as BASE_CHROMIUM_ARGS, PROTOCOL_PAGE_ARGS, Checks } from '../browser/chromium.mjs';
+import { freePort, pipeOutput, sleep, waitHealthy } from '../browser/server.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const PAGE_DIR = join(HERE, 'page');
-const CHROMIUM_PATH = process.env.HUIZHEN_CHROMIUM || '/usr/bin/chromium';
 const LOG_DIR = process.env.HUIZHEN_TURN_LOG_DIR || tmpdir();
 const ADMIN_KEY = 'turn-admin-key';
 const TURN_USER = 'clinic';
 const TURN_PASSWORD = randomBytes(12).toString('hex');
 const TURN_REALM = 'huizhen.test';
 const TEST_DEADLINE_MS = 150000; // meson kills at 200 s; we clean up before
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--use-fake-ui-for-media-stream',
-  '--use-fake-device-for-media-stream',
-  '--autoplay-policy=no-user-gesture-required',
-  '--disable-features=WebRtcHideLocalIpsWithMdns',
+  ...BASE_CHROMIUM_ARGS,
+  ...PROTOCOL_PAGE_ARGS,
   // The TURN server and the SFU are on 127.0.0.1: let WebRTC use loopback.
   '--allow-loopback-in-peer-connection',
 ];
@@ -58,35 +48,6 @@ function skip(reason) {
 function which(cmd) {
   const r = spawnSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' });
   return r.status === 0 ? r.stdout.trim() : null;
-}
-
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-}
-
-class Checks {
-  constructor(name) {
-    Object.assign(this, { name, passed: 0, failed: 0 });
-  }
-
-  ok(cond, what, detail = '') {
-    if (cond) this.passed++;
-    else this.failed++;
-    console.log(`${cond ? 'ok' : 'not ok'} - ${what}${!cond && detail ? `\n  ${String(detail).replace(/\n/g, '\n  ')}` : ''}`);
-    return cond;
-  }
-
-  finish() {
-    console.log(`${this.name}: ${this.passed} passed, ${this.failed} failed`);
-    process.exitCode = this.failed === 0 && this.passed > 0 ? 0 : 1;
-  }
 }
 
 // Child processes started here, killed (SIGKILL) on any exit path.
@@ -110,17 +71,8 @@ for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => process.exit(1));
 
 function spawnLogged(cmd, args, { env, logName }) {
   const logPath = join(LOG_DIR, logName);
-  const logFile = createWriteStream(logPath);
   const proc = track(spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] }));
-  const lines = [];
-  for (const s of [proc.stdout, proc.stderr]) {
-    s.on('data', (chunk) => {
-      logFile.write(chunk);
-      lines.push(...chunk.toString().split('\n').filter(Boolean));
-      if (lines.length > 400) lines.splice(0, lines.length - 400);
-    });
-  }
-  proc.on('exit', () => logFile.end());
+  const lines = pipeOutput(proc, logPath, [], 400);
   proc.tail = (n = 40) => lines.slice(-n).join('\n');
   proc.logPath = logPath;
   return proc;
@@ -235,16 +187,10 @@ async function startHuizhen(dir, name, turnUrl) {
   };
   const proc = spawnLogged(process.env.HUIZHEN_BIN, [], { env, logName: `turn-${name}-server.log` });
   const base = `http://127.0.0.1:${port}/`;
-  const deadline = Date.now() + 15000;
-  while (Date.now() < deadline) {
-    if (!running(proc)) throw new Error(`huizhen exited early (${proc.exitCode})\n${proc.tail()}`);
-    try {
-      if ((await fetch(`${base}healthz`)).ok) break;
-    } catch {
-      /* not yet */
-    }
-    await sleep(100);
-  }
+  await waitHealthy(base, {
+    alive: () => running(proc),
+    exited: () => new Error(`huizhen exited early (${proc.exitCode})\n${proc.tail()}`),
+  });
   const api = async (method, path, body, expect) => {
     const r = await fetch(base + path, {
       method,
