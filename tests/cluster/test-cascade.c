@@ -44,59 +44,24 @@ typedef struct {
 static gsize
 make_packet (guint8 *buf, guint kind, guint index)
 {
-  gsize payload = kind == 0 ? 160 : 1000;
-  guint32 ssrc = kind == 0 ? AUDIO_SSRC : VIDEO_SSRC;
-  guint32 ts = index * (kind == 0 ? 960 : 3000);
-
-  buf[0] = 0x80;
-  buf[1] = kind == 0 ? 111 : 96;
-  buf[2] = (guint8) (index >> 8);
-  buf[3] = (guint8) index;
-  buf[4] = ts >> 24;
-  buf[5] = ts >> 16;
-  buf[6] = ts >> 8;
-  buf[7] = ts;
-  buf[8] = ssrc >> 24;
-  buf[9] = ssrc >> 16;
-  buf[10] = ssrc >> 8;
-  buf[11] = ssrc;
-  /* every video packet a VP8 key-frame start (S=1, P=0, start code) */
-  memcpy (buf + 12, "\x10\x00\x00\x00\x9d\x01\x2a", 7);
-  buf[12 + 7] = (guint8) (index >> 8);
-  buf[12 + 8] = (guint8) index;
-  buf[12 + 9] = (guint8) kind;
-  for (gsize i = 10; i < payload; i++)
-    buf[12 + i] = (guint8) (index * 7 + i * 13 + kind);
-  return 12 + payload;
+  return hz_test_media_packet (buf, kind, index, kind == 0 ? AUDIO_SSRC : VIDEO_SSRC);
 }
 
 static void
 on_viewer_rtp (HzTestClient *client, const guint8 *buf, gsize len, gpointer data)
 {
   Viewer *v = data;
-  HzRtpView rtp;
-  guint8 expect[1500];
-  guint kind, index;
+  guint kind = 0, index = 0;
 
-  if (!hz_rtp_parse (buf, len, &rtp) || rtp.payload_len < 10) {
-    v->corrupt++;
-    return;
-  }
-  index = (buf[rtp.payload_offset + 7] << 8) | buf[rtp.payload_offset + 8];
-  kind = buf[rtp.payload_offset + 9];
-  if (kind > 1 || index >= N_PACKETS) {
-    v->corrupt++;
-    return;
-  }
-  if (rtp.ssrc != v->out_ssrc[kind]) {
+  switch (hz_test_media_check (buf, len, v->out_ssrc, N_PACKETS, &kind, &index)) {
+  case HZ_TEST_MEDIA_WRONG_SSRC:
     v->wrong_ssrc++;
     return;
-  }
-  make_packet (expect, kind, index);
-  if (rtp.payload_len != (kind == 0 ? 160u : 1000u) || rtp.pt != (kind == 0 ? 111 : 96) ||
-      memcmp (buf + rtp.payload_offset, expect + 12, rtp.payload_len) != 0) {
+  case HZ_TEST_MEDIA_CORRUPT:
     v->corrupt++;
     return;
+  case HZ_TEST_MEDIA_OK:
+    break;
   }
   if (v->arrival[kind][index] == 0) {
     v->arrival[kind][index] = g_get_monotonic_time ();

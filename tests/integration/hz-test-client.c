@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "hz-dtls.h"
+#include "hz-rtp.h"
 #include "hz-sdp.h"
 
 
@@ -718,3 +719,58 @@ hz_test_client_send_clip (HzTestClient *c, const char *dir, guint32 audio_ssrc, 
   g_bytes_unref (s[1].data);
 }
 
+
+/* ---------------------------------------------------------- test media */
+
+gsize
+hz_test_media_packet (guint8 *buf, guint kind, guint index, guint32 ssrc)
+{
+  gsize payload = kind == 0 ? 160 : 1000;
+  guint32 ts = index * (kind == 0 ? 960 : 3000);
+
+  buf[0] = 0x80;
+  buf[1] = kind == 0 ? 111 : 96;
+  buf[2] = (guint8) (index >> 8);
+  buf[3] = (guint8) index;
+  buf[4] = ts >> 24;
+  buf[5] = ts >> 16;
+  buf[6] = ts >> 8;
+  buf[7] = ts;
+  buf[8] = ssrc >> 24;
+  buf[9] = ssrc >> 16;
+  buf[10] = ssrc >> 8;
+  buf[11] = ssrc;
+  /* VP8 payload descriptor S=1 PID=0, frame tag P=0, start code 9d 01 2a */
+  memcpy (buf + 12, "\x10\x00\x00\x00\x9d\x01\x2a", 7);
+  buf[12 + 7] = (guint8) (index >> 8);
+  buf[12 + 8] = (guint8) index;
+  buf[12 + 9] = (guint8) kind;
+  for (gsize i = 10; i < payload; i++)
+    buf[12 + i] = (guint8) (index * 7 + i * 13 + kind);
+  return 12 + payload;
+}
+
+HzTestMediaResult
+hz_test_media_check (const guint8 *buf, gsize len, const guint32 out_ssrc[2], guint max_index,
+                     guint *kind_out, guint *index_out)
+{
+  HzRtpView v;
+  guint8 expect[1500];
+  guint kind, index;
+
+  if (!hz_rtp_parse (buf, len, &v) || v.payload_len < 10)
+    return HZ_TEST_MEDIA_CORRUPT;
+  index = (buf[v.payload_offset + 7] << 8) | buf[v.payload_offset + 8];
+  kind = buf[v.payload_offset + 9];
+  if (kind > 1 || index >= max_index)
+    return HZ_TEST_MEDIA_CORRUPT;
+  if (v.ssrc != out_ssrc[kind])
+    return HZ_TEST_MEDIA_WRONG_SSRC;
+  hz_test_media_packet (expect, kind, index, 0);
+  if (v.payload_len != (kind == 0 ? 160u : 1000u) || v.pt != (kind == 0 ? 111 : 96) ||
+      memcmp (buf + v.payload_offset, expect + 12, v.payload_len) != 0)
+    return HZ_TEST_MEDIA_CORRUPT;
+  *kind_out = kind;
+  *index_out = index;
+  return HZ_TEST_MEDIA_OK;
+}

@@ -77,6 +77,23 @@ GArray *hz_test_client_get_offered_ssrcs (HzTestClient *client);
 void hz_test_client_set_rtp_handler (HzTestClient *client, HzTestRtpFunc func, gpointer data);
 void hz_test_client_set_rtcp_handler (HzTestClient *client, HzTestRtpFunc func, gpointer data);
 
+/* ---- test media packets ---- */
+/* A packet whose payload encodes its index and kind, so any corruption,
+ * truncation or cross-wiring shows: kind 0 Opus (PT 111, 160 octets of
+ * payload), kind 1 VP8 (PT 96, 1000 octets, every packet a key-frame start,
+ * as the server starts a subscriber's video on a key frame). Sequence number
+ * = index. Returns the packet's length (buf: 1,200 octets at least). */
+gsize hz_test_media_packet (guint8 *buf, guint kind, guint index, guint32 ssrc);
+typedef enum {
+  HZ_TEST_MEDIA_OK,
+  HZ_TEST_MEDIA_CORRUPT,    /* not such a packet, or altered on the way */
+  HZ_TEST_MEDIA_WRONG_SSRC, /* not the SSRC out_ssrc[kind] */
+} HzTestMediaResult;
+/* Checks a forwarded hz_test_media_packet(): index < max_index, SSRC
+ * out_ssrc[kind], payload type and payload intact; kind and index out. */
+HzTestMediaResult hz_test_media_check (const guint8 *buf, gsize len, const guint32 out_ssrc[2],
+                                       guint max_index, guint *kind, guint *index);
+
 /* Sends the clip in @dir (clip-audio.rtp, clip-video.rtp from
  * tools/loadgen/make-clip.sh) through the publisher at its real pace with
  * the given SSRCs, for at most @max_ms (0: all of it). */
