@@ -57,6 +57,8 @@ static const HzConfigKey hz_config_keys[] = {
     "lowest UDP port for media" },
   { "media", "port_max", HZ_KEY_PORT, F (port_max), "20999",
     "highest UDP port for media" },
+  { "media", "ice_tcp_port", HZ_KEY_UINT, F (ice_tcp_port), "0",
+    "TCP port of ICE-TCP (RFC 6544 passive candidates, one port shared by every connection) for clients whose network blocks UDP; 0: off" },
   { "media", "stun_server", HZ_KEY_STRING, F (stun_server), NULL,
     "STUN URL handed to clients, e.g. stun:stun.example.org:3478" },
   { "media", "turn_server", HZ_KEY_STRING, F (turn_server), NULL,
@@ -453,6 +455,7 @@ hz_config_validate_records (HzConfig *self, GError **error)
     { "[pacs] timeout_s", self->pacs_timeout_s, 1, 3600 },
     { "[cluster] drain_grace_s", self->cluster_drain_grace_s, 0, 86400 },
     { "[media] liveness_timeout_s", self->liveness_timeout_s, 5, 300 },
+    { "[media] ice_tcp_port", self->ice_tcp_port, 0, 65535 },
     { "[cluster] cascade_viewers", self->cluster_cascade_viewers, 1, 100000 },
   };
 

@@ -36,6 +36,7 @@ typedef struct {
   char     *media_ip;
   guint     port_min;
   guint     port_max;
+  guint     ice_tcp_port;    /* 0: no ICE-TCP; else the one TCP port of passive candidates */
   char     *stun_server;
   char     *turn_server;
   char     *turn_user;

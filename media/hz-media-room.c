@@ -273,6 +273,7 @@ worker_room_free (WorkerRoom *wr)
   hz_router_free (wr->router);
   hz_dtls_cert_unref (wr->config.cert);
   g_free ((char *) wr->config.ip);
+  g_clear_pointer (&wr->config.ice_tcp, hz_ice_tcp_unref);
   hz_worker_release (wr->worker);
   g_atomic_rc_box_release (wr->sink);
   g_free (wr);
@@ -292,6 +293,7 @@ op_add_endpoint (Op *op)
     .local_ufrag = op->s1,
     .local_pwd = op->s2,
     .liveness_timeout_ms = wr->config.liveness_timeout_ms,
+    .ice_tcp = wr->config.ice_tcp,
   };
   Endpoint *ep = g_new0 (Endpoint, 1);
 
@@ -427,6 +429,8 @@ hz_media_room_new (HzWorkerPool *pool, const HzMediaConfig *config,
   wr->config = *config;
   wr->config.ip = g_strdup (config->ip);
   wr->config.cert = hz_dtls_cert_ref (config->cert);
+  if (config->ice_tcp != NULL)
+    wr->config.ice_tcp = hz_ice_tcp_ref (config->ice_tcp);
   wr->router = hz_router_new (NULL, NULL);
   wr->endpoints = g_hash_table_new_full (NULL, NULL, NULL, (GDestroyNotify) endpoint_free);
   room->wr = wr;

@@ -23,6 +23,7 @@ typedef struct {
   guint port_min, port_max;
   HzDtlsCert *cert;
   guint liveness_timeout_ms; /* 0: the peer's default (30 s) */
+  HzIceTcp *ice_tcp;         /* the shared ICE-TCP port, or NULL */
 } HzMediaConfig;
 
 /* Delivered on the main context that created the room, never after

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "hz-demux.h"
+#include "hz-ice-tcp.h"
 #include "hz-send-batch.h"
 
 G_DEFINE_QUARK (hz-peer-error-quark, hz_peer_error)
@@ -52,7 +53,24 @@ struct _HzPeer {
   int send_fd;
   socklen_t send_addr_len;
   struct sockaddr_storage send_addr;
+
+  /* ICE-TCP (hz-ice-tcp.h): connections the shared port handed to us, and
+   * the one the browser nominated (or, before a nomination, the one whose
+   * DTLS/SRTP came first). While one is selected every send goes there. */
+  HzIceTcp *ice_tcp;
+  GPtrArray *tcp_conns;
+  HzIceTcpConn *tcp_selected;
+  gboolean udp_connected;   /* libnice's component is CONNECTED or READY */
+  GSource *udp_failed_grace;
+  gboolean tcp_only;        /* a client (tests): libnice's active ICE-TCP only */
 };
+
+/* How long a libnice failure (every UDP pair failed) waits for an ICE-TCP
+ * connection before the peer is failed: a browser behind a UDP-blocking
+ * firewall connects over TCP within a second or two. */
+#define UDP_FAILED_GRACE_MS 10000
+/* A browser opens one ICE-TCP connection per local address; more is abuse. */
+#define MAX_TCP_CONNS 8
 
 const char *
 hz_peer_state_to_string (HzPeerState state)
@@ -104,7 +122,9 @@ dtls_send_cb (const guint8 *data, gsize len, gpointer user_data)
 {
   HzPeer *self = user_data;
 
-  if (self->agent != NULL)
+  if (self->tcp_selected != NULL)
+    hz_ice_tcp_conn_send (self->tcp_selected, data, len);
+  else if (self->agent != NULL)
     nice_agent_send (self->agent, self->stream_id, 1, len, (const gchar *) data);
 }
 
@@ -253,11 +273,10 @@ handle_dtls (HzPeer *self, const guint8 *buf, gsize len)
   }
 }
 
+/* One datagram (UDP) or frame (ICE-TCP) that is not STUN. */
 static void
-recv_cb (NiceAgent *agent, guint stream_id, guint component_id, guint len, gchar *data,
-         gpointer user_data)
+handle_packet (HzPeer *self, const gchar *data, gsize len)
 {
-  HzPeer *self = user_data;
   gsize buf_size, n = len;
   guint8 *buf = hz_send_batch_recv_buffer (&buf_size);
 
@@ -303,10 +322,17 @@ recv_cb (NiceAgent *agent, guint stream_id, guint component_id, guint len, gchar
       self->cb.rtcp (self, buf, n, self->user_data);
     return;
   default:
-    /* STUN never gets here: libnice consumes it. */
+    /* STUN never gets here: libnice and HzIceTcpConn consume it. */
     self->stats.dropped_unknown++;
     return;
   }
+}
+
+static void
+recv_cb (NiceAgent *agent, guint stream_id, guint component_id, guint len, gchar *data,
+         gpointer user_data)
+{
+  handle_packet (user_data, data, len);
 }
 
 static void
@@ -335,6 +361,8 @@ update_send_path (HzPeer *self)
     hz_send_batch_flush (); /* nothing queued for the old pair stays behind */
   g_clear_object (&self->send_socket);
   self->send_fd = -1;
+  if (self->tcp_selected != NULL)
+    return; /* sent on the ICE-TCP connection */
   if (!nice_agent_get_selected_pair (self->agent, self->stream_id, 1, &local, &remote) ||
       remote == NULL || remote->transport != NICE_CANDIDATE_TRANSPORT_UDP)
     return;
@@ -360,8 +388,115 @@ selected_pair_cb (NiceAgent *agent, guint stream_id, guint component_id, NiceCan
 {
   HzPeer *self = user_data;
 
+  self->tcp_selected = NULL; /* a UDP pair nominated after a TCP one wins */
   update_remote_address (self);
   update_send_path (self);
+}
+
+/* A transport is up (a UDP pair or an ICE-TCP connection): DTLS next. */
+static void
+ice_connected (HzPeer *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->udp_failed_grace != NULL) {
+    g_source_destroy (self->udp_failed_grace);
+    g_clear_pointer (&self->udp_failed_grace, g_source_unref);
+  }
+  if (self->state != HZ_PEER_STATE_CHECKING)
+    return;
+  hz_peer_set_state (self, HZ_PEER_STATE_DTLS);
+  if (self->dtls_role == HZ_DTLS_ROLE_CLIENT && !hz_dtls_start (self->dtls, &error)) {
+    g_warning ("peer %s: cannot start DTLS: %s", self->remote_addr, error->message);
+    hz_peer_set_state (self, HZ_PEER_STATE_FAILED);
+    return;
+  }
+  dtls_arm_timer (self);
+}
+
+static gboolean
+udp_failed_grace_cb (gpointer user_data)
+{
+  HzPeer *self = user_data;
+
+  g_clear_pointer (&self->udp_failed_grace, g_source_unref);
+  if (self->tcp_selected == NULL && !self->udp_connected) {
+    g_message ("peer %s: ICE failed (no UDP pair, no ICE-TCP connection)", self->remote_addr);
+    hz_peer_set_state (self, HZ_PEER_STATE_FAILED);
+  }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+tcp_select (HzPeer *self, HzIceTcpConn *conn)
+{
+  if (self->tcp_selected == conn)
+    return;
+  self->tcp_selected = conn;
+  g_snprintf (self->remote_addr, sizeof self->remote_addr, "tcp:%s",
+              hz_ice_tcp_conn_get_remote (conn));
+  g_message ("peer %s: media over ICE-TCP", self->remote_addr);
+  update_send_path (self);
+  ice_connected (self);
+}
+
+static void
+tcp_packet_cb (HzIceTcpConn *conn, guint8 *buf, gsize len, gpointer user_data)
+{
+  HzPeer *self = user_data;
+
+  /* Data before a nomination (the browser may send its ClientHello on the
+   * pair it picked before the USE-CANDIDATE check): answer where it came
+   * from, as an ICE-lite agent does, unless a UDP pair is up. */
+  if (self->tcp_selected == NULL && !self->udp_connected)
+    tcp_select (self, conn);
+  handle_packet (self, (const gchar *) buf, len);
+}
+
+static void
+tcp_nominated_cb (HzIceTcpConn *conn, gpointer user_data)
+{
+  tcp_select (user_data, conn);
+}
+
+static void
+tcp_closed_cb (HzIceTcpConn *conn, gpointer user_data)
+{
+  HzPeer *self = user_data;
+  gboolean was_selected = self->tcp_selected == conn;
+
+  g_ptr_array_remove (self->tcp_conns, conn); /* frees it */
+  if (!was_selected)
+    return;
+  self->tcp_selected = NULL;
+  g_message ("peer %s: its ICE-TCP connection closed", self->remote_addr);
+  if (self->udp_connected) {
+    update_remote_address (self);
+    update_send_path (self);
+  } else {
+    hz_peer_set_state (self, HZ_PEER_STATE_FAILED);
+  }
+}
+
+static void
+tcp_attach_cb (gpointer owner, HzIceTcpConn *conn)
+{
+  static const HzIceTcpConnCallbacks callbacks = {
+    .packet = tcp_packet_cb,
+    .nominated = tcp_nominated_cb,
+    .closed = tcp_closed_cb,
+  };
+  HzPeer *self = owner;
+
+  if (self->tcp_conns->len >= MAX_TCP_CONNS || self->state == HZ_PEER_STATE_FAILED ||
+      self->state == HZ_PEER_STATE_CLOSED) {
+    g_message ("ICE-TCP from %s: peer %p takes no more connections; closed",
+               hz_ice_tcp_conn_get_remote (conn), self);
+    hz_ice_tcp_conn_free (conn);
+    return;
+  }
+  g_ptr_array_add (self->tcp_conns, conn);
+  hz_ice_tcp_conn_start (conn, self->local_ufrag, self->local_pwd, &callbacks, self);
 }
 
 static void
@@ -369,26 +504,34 @@ component_state_cb (NiceAgent *agent, guint stream_id, guint component_id, guint
                     gpointer user_data)
 {
   HzPeer *self = user_data;
-  g_autoptr(GError) error = NULL;
 
+  self->udp_connected = state == NICE_COMPONENT_STATE_CONNECTED ||
+                        state == NICE_COMPONENT_STATE_READY;
   switch (state) {
   case NICE_COMPONENT_STATE_CONNECTED:
   case NICE_COMPONENT_STATE_READY:
-    update_remote_address (self);
-    update_send_path (self);
-    if (self->state != HZ_PEER_STATE_CHECKING)
-      return;
-    hz_peer_set_state (self, HZ_PEER_STATE_DTLS);
-    if (self->dtls_role == HZ_DTLS_ROLE_CLIENT && !hz_dtls_start (self->dtls, &error)) {
-      g_warning ("peer %s: cannot start DTLS: %s", self->remote_addr, error->message);
-      hz_peer_set_state (self, HZ_PEER_STATE_FAILED);
-      return;
+    if (self->tcp_selected == NULL) {
+      update_remote_address (self);
+      update_send_path (self);
     }
-    dtls_arm_timer (self);
+    ice_connected (self);
     return;
   case NICE_COMPONENT_STATE_FAILED:
-    g_message ("peer %s: ICE failed", self->remote_addr);
     update_send_path (self);
+    if (self->tcp_selected != NULL) {
+      g_debug ("peer %s: every UDP pair failed; staying on ICE-TCP", self->remote_addr);
+      return;
+    }
+    if (self->ice_tcp != NULL && self->state == HZ_PEER_STATE_CHECKING) {
+      /* the browser may still come over the ICE-TCP port */
+      if (self->udp_failed_grace == NULL) {
+        self->udp_failed_grace = g_timeout_source_new (UDP_FAILED_GRACE_MS);
+        g_source_set_callback (self->udp_failed_grace, udp_failed_grace_cb, self, NULL);
+        g_source_attach (self->udp_failed_grace, self->context);
+      }
+      return;
+    }
+    g_message ("peer %s: ICE failed", self->remote_addr);
     hz_peer_set_state (self, HZ_PEER_STATE_FAILED);
     return;
   default:
@@ -412,10 +555,22 @@ new_candidate_cb (NiceAgent *agent, NiceCandidate *candidate, gpointer user_data
 }
 
 static void
+announce_tcp_candidate (HzPeer *self)
+{
+  g_autofree char *line = NULL;
+
+  if (self->ice_tcp == NULL || self->cb.local_candidate == NULL)
+    return;
+  line = hz_ice_tcp_candidate (self->ice_tcp);
+  self->cb.local_candidate (self, line, self->user_data);
+}
+
+static void
 gathering_done_cb (NiceAgent *agent, guint stream_id, gpointer user_data)
 {
   HzPeer *self = user_data;
 
+  announce_tcp_candidate (self);
   if (self->cb.local_candidate != NULL)
     self->cb.local_candidate (self, NULL, self->user_data);
 }
@@ -445,8 +600,11 @@ hz_peer_new (GMainContext *context, const HzPeerConfig *config,
    * 25 s), which removes its connections. */
   self->agent = nice_agent_new_full (context, NICE_COMPATIBILITY_RFC5245,
                                      NICE_AGENT_OPTION_ICE_TRICKLE);
-  g_object_set (self->agent, "controlling-mode", config->controlling, "ice-tcp", FALSE,
-                "upnp", FALSE, NULL);
+  /* The server's ICE-TCP is the shared port (hz-ice-tcp.h), not libnice's
+   * per-agent one; a tcp_only client (tests) lets libnice do active TCP. */
+  g_object_set (self->agent, "controlling-mode", config->controlling, "ice-tcp",
+                config->tcp_only, "ice-udp", !config->tcp_only, "upnp", FALSE, NULL);
+  self->tcp_only = config->tcp_only;
   if (config->ip != NULL && config->ip[0] != '\0') {
     /* libnice skips loopback when it gathers on its own: name the address. */
     nice_address_init (&addr);
@@ -474,6 +632,11 @@ hz_peer_new (GMainContext *context, const HzPeerConfig *config,
   nice_agent_get_local_credentials (self->agent, self->stream_id, &ufrag, &pwd);
   self->local_ufrag = ufrag;
   self->local_pwd = pwd;
+  self->tcp_conns = g_ptr_array_new_with_free_func ((GDestroyNotify) hz_ice_tcp_conn_free);
+  if (config->ice_tcp != NULL) {
+    self->ice_tcp = hz_ice_tcp_ref (config->ice_tcp);
+    hz_ice_tcp_register (self->ice_tcp, ufrag, pwd, context, tcp_attach_cb, self);
+  }
 
   g_signal_connect (self->agent, "component-state-changed", G_CALLBACK (component_state_cb), self);
   g_signal_connect (self->agent, "new-candidate-full", G_CALLBACK (new_candidate_cb), self);
@@ -507,6 +670,16 @@ hz_peer_free (HzPeer *self)
     g_source_destroy (self->liveness_timer);
     g_source_unref (self->liveness_timer);
   }
+  if (self->udp_failed_grace != NULL) {
+    g_source_destroy (self->udp_failed_grace);
+    g_source_unref (self->udp_failed_grace);
+  }
+  if (self->ice_tcp != NULL) {
+    hz_ice_tcp_unregister (self->ice_tcp, self->local_ufrag, self);
+    hz_ice_tcp_unref (self->ice_tcp);
+  }
+  self->tcp_selected = NULL;
+  g_clear_pointer (&self->tcp_conns, g_ptr_array_unref);
   if (self->send_fd >= 0) {
     hz_send_batch_flush (); /* before the socket can close */
     g_clear_object (&self->send_socket);
@@ -560,7 +733,8 @@ add_candidate_now (HzPeer *self, const char *candidate, GError **error)
                  "unusable ICE candidate '%.120s'", candidate);
     return FALSE;
   }
-  if (cand->transport != NICE_CANDIDATE_TRANSPORT_UDP || cand->component_id != 1) {
+  if ((cand->transport != NICE_CANDIDATE_TRANSPORT_UDP && !self->tcp_only) ||
+      cand->component_id != 1) {
     nice_candidate_free (cand);
     g_set_error (error, HZ_PEER_ERROR, HZ_PEER_ERROR_BAD_CANDIDATE,
                  "ICE candidate is not UDP component 1: '%.120s'", candidate);
@@ -648,6 +822,14 @@ hz_peer_restart_ice (HzPeer *self, const char *local_ufrag, const char *local_pw
     g_set_error_literal (error, HZ_PEER_ERROR, HZ_PEER_ERROR_FAILED, "ICE restart refused");
     return FALSE;
   }
+  if (self->ice_tcp != NULL) {
+    hz_ice_tcp_unregister (self->ice_tcp, self->local_ufrag, self);
+    hz_ice_tcp_register (self->ice_tcp, local_ufrag, local_pwd, self->context, tcp_attach_cb,
+                         self);
+  }
+  for (guint i = 0; i < self->tcp_conns->len; i++)
+    hz_ice_tcp_conn_set_credentials (g_ptr_array_index (self->tcp_conns, i), local_ufrag,
+                                     local_pwd);
   g_free (self->local_ufrag);
   g_free (self->local_pwd);
   self->local_ufrag = g_strdup (local_ufrag);
@@ -657,6 +839,7 @@ hz_peer_restart_ice (HzPeer *self, const char *local_ufrag, const char *local_pw
   for (GSList *l = locals; l != NULL; l = l->next)
     new_candidate_cb (self->agent, l->data, self);
   g_slist_free_full (locals, (GDestroyNotify) nice_candidate_free);
+  announce_tcp_candidate (self);
   if (self->cb.local_candidate != NULL)
     self->cb.local_candidate (self, NULL, self->user_data);
   return TRUE;
@@ -695,6 +878,13 @@ send_now (HzPeer *self, const guint8 *buf, gsize n)
     if (r != (ssize_t) n)
       self->stats.send_errors++;
     return r == (ssize_t) n;
+  }
+  if (self->tcp_selected != NULL) {
+    if (!hz_ice_tcp_conn_send (self->tcp_selected, buf, n)) {
+      self->stats.send_errors++;
+      return FALSE;
+    }
+    return TRUE;
   }
   return nice_agent_send (self->agent, self->stream_id, 1, n, (const gchar *) buf) >= 0;
 }

@@ -19,6 +19,7 @@
 #include <glib.h>
 
 #include "hz-dtls.h"
+#include "hz-ice-tcp.h"
 #include "hz-srtp.h"
 
 G_BEGIN_DECLS
@@ -65,6 +66,8 @@ typedef struct {
   const char *local_ufrag; /* NULL: libnice generates them */
   const char *local_pwd;
   guint liveness_timeout_ms; /* connected, no authenticated SRTP/SRTCP this long: FAILED; 0 = 30 s */
+  HzIceTcp *ice_tcp;       /* server: the shared ICE-TCP port (announced, answered); NULL: none */
+  gboolean tcp_only;       /* client side (tests, load generator): libnice's active ICE-TCP, no UDP */
 } HzPeerConfig;
 
 HzPeer *hz_peer_new (GMainContext *context, const HzPeerConfig *config,

@@ -26,6 +26,7 @@ struct _HzServer {
   HzRoomStore *store;
   HzDtlsCert *cert;
   HzWorkerPool *workers;
+  HzIceTcp *ice_tcp;
   HzHttpServer *http;
   HzSignal *signal;
   HzApiContext api;
@@ -348,6 +349,7 @@ signal_new (HzServer *self)
     .port_min = c->port_min,
     .port_max = c->port_max,
     .liveness_timeout_s = c->liveness_timeout_s,
+    .ice_tcp = self->ice_tcp,
     .stun_server = c->stun_server,
     .turn_server = c->turn_server,
     .turn_user = c->turn_user,
@@ -408,6 +410,13 @@ hz_server_new (HzConfig *config, GError **error)
   self->workers = hz_worker_pool_new (config->workers, error);
   if (self->workers == NULL)
     return NULL;
+  if (config->ice_tcp_port != 0) {
+    self->ice_tcp = hz_ice_tcp_new (config->media_ip, config->ice_tcp_port, NULL, error);
+    if (self->ice_tcp == NULL)
+      return NULL;
+    g_message ("ICE-TCP: passive candidates on %s:%u (TCP)", config->media_ip,
+               hz_ice_tcp_get_port (self->ice_tcp));
+  }
   self->http = hz_http_server_new (config->listen, config->tls_cert, config->tls_key,
                                    find_web_root (), error);
   if (self->http == NULL)
@@ -495,6 +504,7 @@ hz_server_free (HzServer *self)
   /* after the rooms (they release their placements): says goodbye */
   g_clear_pointer (&self->cluster, hz_cluster_free);
   g_clear_pointer (&self->workers, hz_worker_pool_free);
+  g_clear_pointer (&self->ice_tcp, hz_ice_tcp_unref); /* after the peers that used it */
   g_clear_pointer (&self->cert, hz_dtls_cert_unref);
   g_clear_pointer (&self->jobs, hz_recording_jobs_free);
   g_clear_pointer (&self->catalog, hz_recording_catalog_free);

@@ -513,6 +513,7 @@ hz_signal_new (const HzSignalConfig *config)
   sig->env.media.port_min = config->port_min;
   sig->env.media.port_max = config->port_max;
   sig->env.media.liveness_timeout_ms = config->liveness_timeout_s * 1000;
+  sig->env.media.ice_tcp = config->ice_tcp;
   sig->env.media.cert = config->cert;
   sig->env.media_events = &sig->media_events;
   sig->env.media_events_data = sig;

@@ -61,6 +61,7 @@ typedef struct {
   const char *media_ip;
   guint port_min, port_max;
   guint liveness_timeout_s;  /* [media] liveness_timeout_s; 0: 30 */
+  HzIceTcp *ice_tcp;         /* [media] ice_tcp_port's listener, or NULL */
   const char *stun_server;   /* "host:port" or NULL */
   const char *turn_server;   /* "turn:host:port?transport=udp" style URL or host:port, or NULL */
   const char *turn_user, *turn_password;

@@ -22,7 +22,14 @@ struct _HzTestClient {
   char *last_error;
   HzTestRtpFunc rtp_func, rtcp_func;
   gpointer rtp_data, rtcp_data;
+  gboolean tcp_only;
 };
+
+void
+hz_test_client_set_tcp_only (HzTestClient *client, gboolean tcp_only)
+{
+  client->tcp_only = tcp_only;
+}
 
 void
 hz_test_iterate (guint ms)
@@ -40,6 +47,12 @@ hz_test_iterate (guint ms)
 HzTestServer *
 hz_test_server_start (void)
 {
+  return hz_test_server_start_with (NULL);
+}
+
+HzTestServer *
+hz_test_server_start_with (const char *const *extra_env)
+{
   HzTestServer *ts = g_new0 (HzTestServer, 1);
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) env = NULL;
@@ -53,6 +66,8 @@ hz_test_server_start (void)
   env = g_environ_setenv (env, "HUIZHEN_AUTH_TOKEN_SECRET", HZ_TEST_TOKEN_SECRET, TRUE);
   env = g_environ_setenv (env, "HUIZHEN_MEDIA_IP", "127.0.0.1", TRUE);
   env = g_environ_setenv (env, "HUIZHEN_MEDIA_WORKERS", "2", TRUE);
+  for (guint i = 0; extra_env != NULL && extra_env[i] != NULL && extra_env[i + 1] != NULL; i += 2)
+    env = g_environ_setenv (env, extra_env[i], extra_env[i + 1], TRUE);
   ts->config = hz_config_load_with_environ (NULL, (const char *const *) env, &error);
   g_assert_no_error (error);
   ts->server = hz_server_new (ts->config, &error);
@@ -414,7 +429,8 @@ new_peer (HzTestClient *c, gboolean publisher)
     .rtp = peer_rtp,
     .rtcp = peer_rtcp,
   };
-  HzPeerConfig pc = { .ip = "127.0.0.1", .cert = c->cert, .controlling = TRUE };
+  HzPeerConfig pc = { .ip = "127.0.0.1", .cert = c->cert, .controlling = TRUE,
+                      .tcp_only = c->tcp_only };
   g_autoptr(GError) error = NULL;
   HzPeer *peer = hz_peer_new (g_main_context_default (), &pc, &cb, c, &error);
 

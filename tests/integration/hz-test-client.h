@@ -33,6 +33,8 @@ typedef struct {
 } HzTestServer;
 
 HzTestServer *hz_test_server_start (void);
+/* The same with extra HUIZHEN_* variables: NULL-terminated name, value pairs. */
+HzTestServer *hz_test_server_start_with (const char *const *extra_env);
 void hz_test_server_stop (HzTestServer *ts);
 /* An admin API call; returns the HTTP status and the parsed JSON body. */
 guint hz_test_http (const char *base_url, const char *method, const char *path, const char *auth,
@@ -45,6 +47,9 @@ char *hz_test_issue_token (HzTestServer *ts, const char *room_id, const char *us
 /* ---- a participant ---- */
 HzTestClient *hz_test_client_new (const char *base_url);
 void hz_test_client_free (HzTestClient *client);
+/* Peers created after this use libnice's active ICE-TCP only, no UDP (a
+ * client behind a firewall that blocks UDP). */
+void hz_test_client_set_tcp_only (HzTestClient *client, gboolean tcp_only);
 
 void hz_test_client_send (HzTestClient *client, const char *json_text);
 /* Waits (iterating the main context, at most @timeout_ms) for the next
