@@ -7,7 +7,10 @@
 # each scenario (fanout, consult, storm) starts a fresh server, runs the load
 # generator against it and keeps its JSON lines; then Huizhen twice under
 # callgrind (1 -> 10 subscribers, 10 s window) for instructions per forwarded
-# packet; then bench-srtp for the floor. Writes OUT/results.jsonl, OUT/table.md.
+# packet; then bench-srtp for the floor and the paced fan-out floor (one
+# socket per receiver, as many receivers as the largest fan-out step, or 100
+# without a fan-out scenario), whose figures also go into results.jsonl as
+# one line labelled "floor". Writes OUT/results.jsonl, OUT/table.md.
 # Everything is bounded by timeouts; the trap stops what it started and
 # removes the veth pair, also on failure or Ctrl-C. Needs root (ip link).
 #
@@ -133,6 +136,14 @@ if [ "$CALLGRIND" = 1 ] && command -v valgrind >/dev/null; then
   done
 fi
 
-timeout 300 "$BUILD/tools/bench-srtp" > "$OUT/bench-srtp.txt" 2>&1 || true
+PACED_SUBS=100
+case " ${SCENARIOS:-fanout} " in
+  *" fanout "*) PACED_SUBS=$(tr ',' '\n' <<< "$STEPS" | sort -n | tail -1) ;;
+esac
+[ "${PACED_SUBS:-0}" -ge 1 ] 2>/dev/null || PACED_SUBS=100
+[ "$PACED_SUBS" -le 2000 ] || PACED_SUBS=2000
+timeout 300 "$BUILD/tools/bench-srtp" --subs "$PACED_SUBS" > "$OUT/bench-srtp.txt" 2>&1 || true
+grep "sendto\|paced\|sendmmsg" "$OUT/bench-srtp.txt" >&2 || true
+python3 "$ROOT/tools/loadgen/bench-table.py" --floor-json "$OUT" >> "$OUT/results.jsonl" || true
 python3 "$ROOT/tools/loadgen/bench-table.py" "$OUT" > "$OUT/table.md"
 cat "$OUT/table.md"

@@ -6,7 +6,10 @@
 #   2. the same server under callgrind, 1 -> 10 subscribers, 10 s window:
 #      instructions of the whole process per forwarded packet (GCM, the
 #      load generator's default, as in the earlier runs);
-#   3. bench-srtp: the floor (one EVP protect + one sendto) of this run.
+#   3. bench-srtp: the floor (one EVP protect + one sendto) of this run, and
+#      the paced fan-out floor (the same, one socket per receiver, SUBS
+#      receivers paced like the clip, sender CPU per packet), with the ratio
+#      server µs per forwarded packet at SUBS / paced floor.
 # Memory: the RSS slope between SUBS/2 and SUBS subscribers (KB per added
 # subscriber), steadier than the loadgen's per-peer figure, whose base is
 # one RSS sample taken after the publisher joined.
@@ -106,6 +109,23 @@ EOF
 fi
 
 if [ "$SRTP" = 1 ]; then
-  timeout 120 "$BUILD/tools/bench-srtp" > "$OUT/bench-srtp.txt" 2>&1 || true
-  grep "SRTP_\|sendto" "$OUT/bench-srtp.txt" | head -8
+  timeout 120 "$BUILD/tools/bench-srtp" --subs "$(( SUBS > 2000 ? 2000 : SUBS ))" \
+    > "$OUT/bench-srtp.txt" 2>&1 || true
+  grep "SRTP_\|sendto\|paced\|sendmmsg" "$OUT/bench-srtp.txt" | head -10
+  python3 - "$OUT/fanout.json" "$OUT/bench-srtp.txt" <<'EOF'
+import json, re, sys
+try:
+    rows = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+except OSError:
+    rows = []
+paced = None
+for line in open(sys.argv[2]):
+    m = re.match(r"floor, paced fan-out \((\d+) receivers[^)]*\)\s+(\d+)", line)
+    if m:
+        paced = (int(m.group(1)), int(m.group(2)))
+for r in rows:
+    if paced and r["server_us_per_pkt"] > 0 and r["subscribers"] == paced[0]:
+        print("fanout %d subs (cm) / paced fan-out floor (%d receivers, %.2f us): %.2fx" % (
+              r["subscribers"], paced[0], paced[1] / 1e3, r["server_us_per_pkt"] * 1e3 / paced[1]))
+EOF
 fi
