@@ -1,7 +1,6 @@
 /* hz-worker: media worker threads, one GMainContext each. */
 #include "hz-worker.h"
 
-#include <malloc.h>
 #include <pthread.h>
 #include <time.h>
 
@@ -34,30 +33,6 @@ worker_thread (gpointer data)
   return NULL;
 }
 
-/* Memory per connection: libnice allocates two 64 KiB buffers per ICE
- * component (a UDP receive buffer of which one page is ever written, and
- * an RFC 4571 buffer used only for ICE-TCP), libwebsockets one of 64 KiB
- * per WebSocket. glibc serves them from the heap (its mmap threshold
- * starts at 128 KiB and only grows), where they are carved out of memory
- * other allocations already touched, so they count in full in the RSS.
- * Mapped on their own (threshold 60 KiB, fixed) only their written pages
- * are resident and a closed connection gives them back. Process-wide, set
- * once, before the first worker creates a peer; nothing on the forwarding
- * path allocates (see docs/BENCHMARKS.md, "steps"). */
-static void
-tune_malloc_once (void)
-{
-  static gsize done = 0;
-
-  if (g_once_init_enter (&done)) {
-#ifdef M_MMAP_THRESHOLD
-    if (g_getenv ("HUIZHEN_MALLOC_DEFAULTS") == NULL)
-      mallopt (M_MMAP_THRESHOLD, 60 * 1024);
-#endif
-    g_once_init_leave (&done, 1);
-  }
-}
-
 HzWorkerPool *
 hz_worker_pool_new (guint n_workers, GError **error)
 {
@@ -65,7 +40,6 @@ hz_worker_pool_new (guint n_workers, GError **error)
 
   g_return_val_if_fail (n_workers > 0 && n_workers <= 64, NULL);
 
-  tune_malloc_once ();
 
   pool = g_new0 (HzWorkerPool, 1);
   pool->n = n_workers;

@@ -6,6 +6,7 @@
  * SIGTERM or SIGINT stops at once). */
 #include <glib-unix.h>
 #include <glib.h>
+#include <malloc.h>
 #include <stdio.h>
 
 #include "hz-config.h"
@@ -95,6 +96,25 @@ run (HzConfig *config)
   return 0;
 }
 
+/* Memory per connection: libnice allocates two 64 KiB buffers per ICE
+ * component (a UDP receive buffer of which one page is ever written, and
+ * an RFC 4571 buffer used only for ICE-TCP), libwebsockets one of 64 KiB
+ * per WebSocket. glibc serves them from the heap (its mmap threshold
+ * starts at 128 KiB and only grows), where they are carved out of memory
+ * other allocations already touched, so they count in full in the RSS.
+ * Mapped on their own (threshold 60 KiB, fixed) only their written pages
+ * are resident and a closed connection gives them back. Process-wide: set
+ * first thing in main(), before any connection exists; nothing on the forwarding
+ * path allocates (see docs/BENCHMARKS.md, "steps"). */
+static void
+tune_malloc (void)
+{
+#ifdef M_MMAP_THRESHOLD
+  if (g_getenv ("HUIZHEN_MALLOC_DEFAULTS") == NULL)
+    mallopt (M_MMAP_THRESHOLD, 60 * 1024);
+#endif
+}
+
 int
 main (int argc, char **argv)
 {
@@ -109,6 +129,8 @@ main (int argc, char **argv)
     { "version", 'V', 0, G_OPTION_ARG_NONE, &version, "Print the version and exit", NULL },
     { NULL },
   };
+
+  tune_malloc ();
 
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_option_context_set_description (ctx,

@@ -73,16 +73,8 @@ static void
 on_presenter_rtcp (HzTestClient *client, const guint8 *buf, gsize len, gpointer data)
 {
   Presenter *p = data;
-  HzRtcpIter iter;
-  HzRtcpHeader hdr;
-  HzRtcpFb fb;
 
-  hz_rtcp_iter_init (&iter, buf, len);
-  while (hz_rtcp_iter_next (&iter, &hdr)) {
-    if (hdr.pt == HZ_RTCP_PT_PSFB && hz_rtcp_parse_fb (&hdr, &fb) && hz_rtcp_is_pli (&fb) &&
-        fb.media_ssrc == VIDEO_SSRC)
-      p->plis++;
-  }
+  p->plis += hz_test_count_plis (buf, len, VIDEO_SSRC);
 }
 
 static JsonObject *

@@ -1,5 +1,6 @@
 /* hz-test-client: a browser-like C participant for integration tests. */
 #include "hz-test-client.h"
+#include "hz-rtcp.h"
 
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
@@ -789,4 +790,20 @@ hz_test_media_check (const guint8 *buf, gsize len, const guint32 out_ssrc[2], gu
   *kind_out = kind;
   *index_out = index;
   return HZ_TEST_MEDIA_OK;
+}
+
+guint
+hz_test_count_plis (const guint8 *buf, gsize len, guint32 media_ssrc)
+{
+  HzRtcpIter iter;
+  HzRtcpHeader hdr;
+  HzRtcpFb fb;
+  guint n = 0;
+
+  hz_rtcp_iter_init (&iter, buf, len);
+  while (hz_rtcp_iter_next (&iter, &hdr))
+    if (hdr.pt == HZ_RTCP_PT_PSFB && hz_rtcp_parse_fb (&hdr, &fb) && hz_rtcp_is_pli (&fb) &&
+        fb.media_ssrc == media_ssrc)
+      n++;
+  return n;
 }

@@ -99,6 +99,9 @@ typedef enum {
 HzTestMediaResult hz_test_media_check (const guint8 *buf, gsize len, const guint32 out_ssrc[2],
                                        guint max_index, guint *kind, guint *index);
 
+/* The PLIs for @media_ssrc in a (compound) RTCP packet. */
+guint hz_test_count_plis (const guint8 *buf, gsize len, guint32 media_ssrc);
+
 /* Sends the clip in @dir (clip-audio.rtp, clip-video.rtp from
  * tools/loadgen/make-clip.sh) through the publisher at its real pace with
  * the given SSRCs, for at most @max_ms (0: all of it). */
