@@ -1,76 +1,14 @@
-/* hz-peer: one server-side WebRTC peer connection (libnice + DTLS + SRTP). */
-#include "hz-peer.h"
+/* hz-peer: one server-side WebRTC peer connection: its state machine, the
+ * libnice agent (candidates, selected pair, failure), the remote
+ * description, ICE restart and the connection's lifetime. The data path is
+ * hz-peer-io.c, the ICE-TCP glue hz-peer-tcp.c (hz-peer-private.h). */
+#include "hz-peer-private.h"
 
-#include <agent.h>
-#include <errno.h>
-#include <gio/gio.h>
 #include <string.h>
-#include <sys/socket.h>
 
-#include "hz-demux.h"
-#include "hz-ice-tcp.h"
 #include "hz-send-batch.h"
 
 G_DEFINE_QUARK (hz-peer-error-quark, hz_peer_error)
-
-struct _HzPeer {
-  GMainContext *context;
-  NiceAgent *agent;
-  guint stream_id;
-  HzPeerState state;
-  HzPeerCallbacks cb;
-  gpointer user_data;
-
-  HzDtlsCert *cert;
-  HzDtls *dtls;
-  HzDtlsRole dtls_role;
-  GSource *dtls_timer;
-  HzSrtp *srtp;
-
-  /* Liveness (RFC 7675's purpose, without its STUN checks, which libnice
-   * 0.1.21 got wrong on lossy links): a connected peer that has sent media
-   * (RTP) and from which no authenticated SRTP/SRTCP then arrives for
-   * liveness_ms is FAILED. A browser's publisher connection sends RTP all
-   * the time (muted audio too: DTX frames) and RTCP every second; a
-   * receive-only connection is not judged (with nothing to receive it may
-   * rightly stay silent; its WebSocket covers it). The check reads the
-   * packet counters from a timer: nothing is added per packet. */
-  guint liveness_ms;
-  GSource *liveness_timer;
-  guint64 liveness_seen;    /* rtp_in + rtcp_in at the last change */
-  gint64 liveness_at;       /* monotonic time of that change */
-
-  gboolean remote_set;
-  GPtrArray *early_candidates; /* remote candidates that came before set_remote */
-  char *local_ufrag, *local_pwd;
-  char remote_addr[64];
-  HzPeerStats stats;
-
-  /* The direct send path: the selected pair's UDP socket (libnice's own,
-   * referenced) and the remote address, refreshed whenever libnice selects
-   * a pair. NULL for relayed (TURN) or TCP pairs: libnice sends those. */
-  GSocket *send_socket;
-  int send_fd;
-  socklen_t send_addr_len;
-  struct sockaddr_storage send_addr;
-
-  /* ICE-TCP (hz-ice-tcp.h): connections the shared port handed to us, and
-   * the one the browser nominated (or, before a nomination, the one whose
-   * DTLS/SRTP came first). While one is selected every send goes there. */
-  HzIceTcp *ice_tcp;
-  GPtrArray *tcp_conns;
-  HzIceTcpConn *tcp_selected;
-  gboolean udp_connected;   /* libnice's component is CONNECTED or READY */
-  GSource *udp_failed_grace;
-  gboolean tcp_only;        /* a client (tests): libnice's active ICE-TCP only */
-};
-
-/* How long a libnice failure (every UDP pair failed) waits for an ICE-TCP
- * connection before the peer is failed: a browser behind a UDP-blocking
- * firewall connects over TCP within a second or two. */
-#define UDP_FAILED_GRACE_MS 10000
-/* A browser opens one ICE-TCP connection per local address; more is abuse. */
-#define MAX_TCP_CONNS 8
 
 const char *
 hz_peer_state_to_string (HzPeerState state)
@@ -102,7 +40,7 @@ peer_transition_allowed (HzPeerState from, HzPeerState to)
 }
 
 /* The one place where the state changes. */
-static void
+void
 hz_peer_set_state (HzPeer *self, HzPeerState state)
 {
   if (!peer_transition_allowed (self->state, state)) {
@@ -118,225 +56,14 @@ hz_peer_set_state (HzPeer *self, HzPeerState state)
 }
 
 static void
-dtls_send_cb (const guint8 *data, gsize len, gpointer user_data)
-{
-  HzPeer *self = user_data;
-
-  if (self->tcp_selected != NULL)
-    hz_ice_tcp_conn_send (self->tcp_selected, data, len);
-  else if (self->agent != NULL)
-    nice_agent_send (self->agent, self->stream_id, 1, len, (const gchar *) data);
-}
-
-static void dtls_arm_timer (HzPeer *self);
-
-static gboolean
-dtls_timer_cb (gpointer user_data)
-{
-  HzPeer *self = user_data;
-
-  g_clear_pointer (&self->dtls_timer, g_source_unref);
-  if (self->dtls != NULL && self->state == HZ_PEER_STATE_DTLS) {
-    g_autoptr(GError) error = NULL;
-
-    if (hz_dtls_handle_timeout (self->dtls, &error) == HZ_DTLS_STATE_FAILED) {
-      g_warning ("peer %s: DTLS handshake timed out: %s", self->remote_addr,
-                 error != NULL ? error->message : "no answer");
-      hz_peer_set_state (self, HZ_PEER_STATE_FAILED);
-      return G_SOURCE_REMOVE;
-    }
-    dtls_arm_timer (self);
-  }
-  return G_SOURCE_REMOVE;
-}
-
-static void
-dtls_arm_timer (HzPeer *self)
-{
-  gint64 ms;
-
-  if (self->dtls_timer != NULL) {
-    g_source_destroy (self->dtls_timer);
-    g_clear_pointer (&self->dtls_timer, g_source_unref);
-  }
-  ms = hz_dtls_get_timeout_ms (self->dtls);
-  if (ms < 0 || self->state != HZ_PEER_STATE_DTLS)
-    return;
-  self->dtls_timer = g_timeout_source_new ((guint) MAX (ms, 1));
-  g_source_set_callback (self->dtls_timer, dtls_timer_cb, self, NULL);
-  g_source_attach (self->dtls_timer, self->context);
-}
-
-static gboolean
-liveness_tick (gpointer user_data)
-{
-  HzPeer *self = user_data;
-  guint64 seen = self->stats.rtp_in + self->stats.rtcp_in;
-  gint64 now = g_get_monotonic_time ();
-
-  if (self->state != HZ_PEER_STATE_CONNECTED) {
-    g_clear_pointer (&self->liveness_timer, g_source_unref);
-    return G_SOURCE_REMOVE;
-  }
-  if (seen != self->liveness_seen || self->stats.rtp_in == 0) {
-    self->liveness_seen = seen;
-    self->liveness_at = now;
-    return G_SOURCE_CONTINUE;
-  }
-  if (now - self->liveness_at < (gint64) self->liveness_ms * 1000)
-    return G_SOURCE_CONTINUE;
-  g_message ("peer %s: no authenticated packet for %u s: the remote is gone", self->remote_addr,
-             self->liveness_ms / 1000);
-  g_clear_pointer (&self->liveness_timer, g_source_unref);
-  hz_peer_set_state (self, HZ_PEER_STATE_FAILED);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-liveness_start (HzPeer *self)
-{
-  self->liveness_seen = self->stats.rtp_in + self->stats.rtcp_in;
-  self->liveness_at = g_get_monotonic_time ();
-  /* checked six times per period: failed at most a sixth late */
-  self->liveness_timer = g_timeout_source_new (MAX (self->liveness_ms / 6, 100));
-  g_source_set_callback (self->liveness_timer, liveness_tick, self, NULL);
-  g_source_attach (self->liveness_timer, self->context);
-}
-
-static void
-dtls_connected (HzPeer *self)
-{
-  HzSrtpKeys keys;
-  g_autoptr(GError) error = NULL;
-
-  if (!hz_dtls_get_srtp_keys (self->dtls, &keys, &error) ||
-      (self->srtp = hz_srtp_new (&keys, &error)) == NULL) {
-    g_warning ("peer %s: no SRTP keys after DTLS: %s", self->remote_addr, error->message);
-    hz_peer_set_state (self, HZ_PEER_STATE_FAILED);
-    return;
-  }
-  memset (&keys, 0, sizeof keys);
-  hz_peer_set_state (self, HZ_PEER_STATE_CONNECTED);
-  if (self->state == HZ_PEER_STATE_CONNECTED && self->liveness_timer == NULL)
-    liveness_start (self);
-}
-
-/* The remote's first authenticated SRTP/SRTCP packet: it has finished its
- * handshake, so it will not retransmit a flight nor need ours again, and
- * the DTLS association (the OpenSSL SSL object: ~70-90 KiB of buffers and
- * state per connection) is dropped; the SRTP keys are all that is kept.
- * Later DTLS datagrams are dropped (counted in dropped_state), and no
- * close_notify is sent when the peer is freed: the end of a connection is
- * signalled on the WebSocket (and an unauthenticated close would be a
- * forgery nobody could check anyway). */
-static void
-release_dtls (HzPeer *self)
-{
-  if (self->dtls_timer != NULL) {
-    g_source_destroy (self->dtls_timer);
-    g_clear_pointer (&self->dtls_timer, g_source_unref);
-  }
-  g_clear_pointer (&self->dtls, hz_dtls_free);
-}
-
-static void
-handle_dtls (HzPeer *self, const guint8 *buf, gsize len)
-{
-  g_autoptr(GError) error = NULL;
-  HzDtlsState before, after;
-
-  if (self->dtls == NULL) {
-    self->stats.dropped_state++;
-    return;
-  }
-  before = hz_dtls_get_state (self->dtls);
-  after = hz_dtls_handle_datagram (self->dtls, buf, len, &error);
-  if (after == HZ_DTLS_STATE_FAILED) {
-    g_warning ("peer %s: DTLS failed: %s", self->remote_addr,
-               error != NULL ? error->message : "unknown error");
-    hz_peer_set_state (self, HZ_PEER_STATE_FAILED);
-    return;
-  }
-  if (after == HZ_DTLS_STATE_CLOSED) {
-    hz_peer_set_state (self, HZ_PEER_STATE_CLOSED);
-    return;
-  }
-  if (error != NULL)
-    g_debug ("peer %s: DTLS datagram ignored: %s", self->remote_addr, error->message);
-  if (after == HZ_DTLS_STATE_CONNECTED && before != HZ_DTLS_STATE_CONNECTED) {
-    /* A server may see the ClientHello before libnice reports the pair. */
-    if (self->state == HZ_PEER_STATE_CHECKING)
-      hz_peer_set_state (self, HZ_PEER_STATE_DTLS);
-    dtls_connected (self);
-  } else {
-    dtls_arm_timer (self);
-  }
-}
-
-/* One datagram (UDP) or frame (ICE-TCP) that is not STUN. */
-static void
-handle_packet (HzPeer *self, const gchar *data, gsize len)
-{
-  gsize buf_size, n = len;
-  guint8 *buf = hz_send_batch_recv_buffer (&buf_size);
-
-  if (len > buf_size - HZ_SRTP_MAX_TRAILER) {
-    self->stats.dropped_unknown++;
-    return;
-  }
-  switch (hz_demux_classify ((const guint8 *) data, len)) {
-  case HZ_PACKET_DTLS:
-    handle_dtls (self, (const guint8 *) data, len);
-    return;
-  case HZ_PACKET_RTP:
-    if (self->srtp == NULL) {
-      self->stats.dropped_state++;
-      return;
-    }
-    memcpy (buf, data, len);
-    if (hz_srtp_unprotect_rtp (self->srtp, buf, &n) != HZ_SRTP_OK) {
-      self->stats.dropped_srtp++;
-      return;
-    }
-    if (G_UNLIKELY (self->dtls != NULL))
-      release_dtls (self);
-    self->stats.rtp_in++;
-    self->stats.bytes_in += len;
-    if (self->cb.rtp != NULL)
-      self->cb.rtp (self, buf, n, self->user_data);
-    return;
-  case HZ_PACKET_RTCP:
-    if (self->srtp == NULL) {
-      self->stats.dropped_state++;
-      return;
-    }
-    memcpy (buf, data, len);
-    if (hz_srtp_unprotect_rtcp (self->srtp, buf, &n) != HZ_SRTP_OK) {
-      self->stats.dropped_srtp++;
-      return;
-    }
-    if (G_UNLIKELY (self->dtls != NULL))
-      release_dtls (self);
-    self->stats.rtcp_in++;
-    if (self->cb.rtcp != NULL)
-      self->cb.rtcp (self, buf, n, self->user_data);
-    return;
-  default:
-    /* STUN never gets here: libnice and HzIceTcpConn consume it. */
-    self->stats.dropped_unknown++;
-    return;
-  }
-}
-
-static void
 recv_cb (NiceAgent *agent, guint stream_id, guint component_id, guint len, gchar *data,
          gpointer user_data)
 {
-  handle_packet (user_data, data, len);
+  hz_peer_handle_packet (user_data, data, len);
 }
 
-static void
-update_remote_address (HzPeer *self)
+void
+hz_peer_update_remote_address (HzPeer *self)
 {
   NiceCandidate *local = NULL, *remote = NULL;
   char ip[NICE_ADDRESS_STRING_LEN];
@@ -351,8 +78,8 @@ update_remote_address (HzPeer *self)
 
 /* Takes the selected pair's socket for the direct send path, or drops it
  * (relayed and TCP pairs, no pair) so that libnice sends. */
-static void
-update_send_path (HzPeer *self)
+void
+hz_peer_update_send_path (HzPeer *self)
 {
   NiceCandidate *local = NULL, *remote = NULL;
   GSocket *sock = NULL;
@@ -389,13 +116,13 @@ selected_pair_cb (NiceAgent *agent, guint stream_id, guint component_id, NiceCan
   HzPeer *self = user_data;
 
   self->tcp_selected = NULL; /* a UDP pair nominated after a TCP one wins */
-  update_remote_address (self);
-  update_send_path (self);
+  hz_peer_update_remote_address (self);
+  hz_peer_update_send_path (self);
 }
 
 /* A transport is up (a UDP pair or an ICE-TCP connection): DTLS next. */
-static void
-ice_connected (HzPeer *self)
+void
+hz_peer_ice_connected (HzPeer *self)
 {
   g_autoptr(GError) error = NULL;
 
@@ -411,92 +138,7 @@ ice_connected (HzPeer *self)
     hz_peer_set_state (self, HZ_PEER_STATE_FAILED);
     return;
   }
-  dtls_arm_timer (self);
-}
-
-static gboolean
-udp_failed_grace_cb (gpointer user_data)
-{
-  HzPeer *self = user_data;
-
-  g_clear_pointer (&self->udp_failed_grace, g_source_unref);
-  if (self->tcp_selected == NULL && !self->udp_connected) {
-    g_message ("peer %s: ICE failed (no UDP pair, no ICE-TCP connection)", self->remote_addr);
-    hz_peer_set_state (self, HZ_PEER_STATE_FAILED);
-  }
-  return G_SOURCE_REMOVE;
-}
-
-static void
-tcp_select (HzPeer *self, HzIceTcpConn *conn)
-{
-  if (self->tcp_selected == conn)
-    return;
-  self->tcp_selected = conn;
-  g_snprintf (self->remote_addr, sizeof self->remote_addr, "tcp:%s",
-              hz_ice_tcp_conn_get_remote (conn));
-  g_message ("peer %s: media over ICE-TCP", self->remote_addr);
-  update_send_path (self);
-  ice_connected (self);
-}
-
-static void
-tcp_packet_cb (HzIceTcpConn *conn, guint8 *buf, gsize len, gpointer user_data)
-{
-  HzPeer *self = user_data;
-
-  /* Data before a nomination (the browser may send its ClientHello on the
-   * pair it picked before the USE-CANDIDATE check): answer where it came
-   * from, as an ICE-lite agent does, unless a UDP pair is up. */
-  if (self->tcp_selected == NULL && !self->udp_connected)
-    tcp_select (self, conn);
-  handle_packet (self, (const gchar *) buf, len);
-}
-
-static void
-tcp_nominated_cb (HzIceTcpConn *conn, gpointer user_data)
-{
-  tcp_select (user_data, conn);
-}
-
-static void
-tcp_closed_cb (HzIceTcpConn *conn, gpointer user_data)
-{
-  HzPeer *self = user_data;
-  gboolean was_selected = self->tcp_selected == conn;
-
-  g_ptr_array_remove (self->tcp_conns, conn); /* frees it */
-  if (!was_selected)
-    return;
-  self->tcp_selected = NULL;
-  g_message ("peer %s: its ICE-TCP connection closed", self->remote_addr);
-  if (self->udp_connected) {
-    update_remote_address (self);
-    update_send_path (self);
-  } else {
-    hz_peer_set_state (self, HZ_PEER_STATE_FAILED);
-  }
-}
-
-static void
-tcp_attach_cb (gpointer owner, HzIceTcpConn *conn)
-{
-  static const HzIceTcpConnCallbacks callbacks = {
-    .packet = tcp_packet_cb,
-    .nominated = tcp_nominated_cb,
-    .closed = tcp_closed_cb,
-  };
-  HzPeer *self = owner;
-
-  if (self->tcp_conns->len >= MAX_TCP_CONNS || self->state == HZ_PEER_STATE_FAILED ||
-      self->state == HZ_PEER_STATE_CLOSED) {
-    g_message ("ICE-TCP from %s: peer %p takes no more connections; closed",
-               hz_ice_tcp_conn_get_remote (conn), self);
-    hz_ice_tcp_conn_free (conn);
-    return;
-  }
-  g_ptr_array_add (self->tcp_conns, conn);
-  hz_ice_tcp_conn_start (conn, self->local_ufrag, self->local_pwd, &callbacks, self);
+  hz_peer_dtls_arm_timer (self);
 }
 
 static void
@@ -511,13 +153,13 @@ component_state_cb (NiceAgent *agent, guint stream_id, guint component_id, guint
   case NICE_COMPONENT_STATE_CONNECTED:
   case NICE_COMPONENT_STATE_READY:
     if (self->tcp_selected == NULL) {
-      update_remote_address (self);
-      update_send_path (self);
+      hz_peer_update_remote_address (self);
+      hz_peer_update_send_path (self);
     }
-    ice_connected (self);
+    hz_peer_ice_connected (self);
     return;
   case NICE_COMPONENT_STATE_FAILED:
-    update_send_path (self);
+    hz_peer_update_send_path (self);
     if (self->tcp_selected != NULL) {
       g_debug ("peer %s: every UDP pair failed; staying on ICE-TCP", self->remote_addr);
       return;
@@ -525,8 +167,8 @@ component_state_cb (NiceAgent *agent, guint stream_id, guint component_id, guint
     if (self->ice_tcp != NULL && self->state == HZ_PEER_STATE_CHECKING) {
       /* the browser may still come over the ICE-TCP port */
       if (self->udp_failed_grace == NULL) {
-        self->udp_failed_grace = g_timeout_source_new (UDP_FAILED_GRACE_MS);
-        g_source_set_callback (self->udp_failed_grace, udp_failed_grace_cb, self, NULL);
+        self->udp_failed_grace = g_timeout_source_new (HZ_PEER_UDP_FAILED_GRACE_MS);
+        g_source_set_callback (self->udp_failed_grace, hz_peer_udp_failed_grace_cb, self, NULL);
         g_source_attach (self->udp_failed_grace, self->context);
       }
       return;
@@ -555,22 +197,11 @@ new_candidate_cb (NiceAgent *agent, NiceCandidate *candidate, gpointer user_data
 }
 
 static void
-announce_tcp_candidate (HzPeer *self)
-{
-  g_autofree char *line = NULL;
-
-  if (self->ice_tcp == NULL || self->cb.local_candidate == NULL)
-    return;
-  line = hz_ice_tcp_candidate (self->ice_tcp);
-  self->cb.local_candidate (self, line, self->user_data);
-}
-
-static void
 gathering_done_cb (NiceAgent *agent, guint stream_id, gpointer user_data)
 {
   HzPeer *self = user_data;
 
-  announce_tcp_candidate (self);
+  hz_peer_announce_tcp_candidate (self);
   if (self->cb.local_candidate != NULL)
     self->cb.local_candidate (self, NULL, self->user_data);
 }
@@ -635,7 +266,7 @@ hz_peer_new (GMainContext *context, const HzPeerConfig *config,
   self->tcp_conns = g_ptr_array_new_with_free_func ((GDestroyNotify) hz_ice_tcp_conn_free);
   if (config->ice_tcp != NULL) {
     self->ice_tcp = hz_ice_tcp_ref (config->ice_tcp);
-    hz_ice_tcp_register (self->ice_tcp, ufrag, pwd, context, tcp_attach_cb, self);
+    hz_ice_tcp_register (self->ice_tcp, ufrag, pwd, context, hz_peer_tcp_attach_cb, self);
   }
 
   g_signal_connect (self->agent, "component-state-changed", G_CALLBACK (component_state_cb), self);
@@ -766,7 +397,7 @@ hz_peer_set_remote (HzPeer *self, const char *ufrag, const char *pwd, const char
     return FALSE;
   }
   self->dtls_role = dtls_role;
-  self->dtls = hz_dtls_new (self->cert, dtls_role, fp_algorithm, fingerprint, dtls_send_cb, self,
+  self->dtls = hz_dtls_new (self->cert, dtls_role, fp_algorithm, fingerprint, hz_peer_dtls_send_cb, self,
                             error);
   if (self->dtls == NULL)
     return FALSE;
@@ -824,7 +455,7 @@ hz_peer_restart_ice (HzPeer *self, const char *local_ufrag, const char *local_pw
   }
   if (self->ice_tcp != NULL) {
     hz_ice_tcp_unregister (self->ice_tcp, self->local_ufrag, self);
-    hz_ice_tcp_register (self->ice_tcp, local_ufrag, local_pwd, self->context, tcp_attach_cb,
+    hz_ice_tcp_register (self->ice_tcp, local_ufrag, local_pwd, self->context, hz_peer_tcp_attach_cb,
                          self);
   }
   for (guint i = 0; i < self->tcp_conns->len; i++)
@@ -839,7 +470,7 @@ hz_peer_restart_ice (HzPeer *self, const char *local_ufrag, const char *local_pw
   for (GSList *l = locals; l != NULL; l = l->next)
     new_candidate_cb (self->agent, l->data, self);
   g_slist_free_full (locals, (GDestroyNotify) nice_candidate_free);
-  announce_tcp_candidate (self);
+  hz_peer_announce_tcp_candidate (self);
   if (self->cb.local_candidate != NULL)
     self->cb.local_candidate (self, NULL, self->user_data);
   return TRUE;
@@ -855,82 +486,4 @@ const char *
 hz_peer_get_remote_address (HzPeer *self)
 {
   return self->remote_addr;
-}
-
-guint8 *
-hz_peer_get_send_buffer (HzPeer *self, gsize *size)
-{
-  *size = HZ_PEER_SEND_BUF;
-  return hz_send_batch_slot (self->context, HZ_PEER_SEND_BUF);
-}
-
-/* One datagram now: on the selected pair's socket, or through libnice. */
-static gboolean
-send_now (HzPeer *self, const guint8 *buf, gsize n)
-{
-  if (self->send_fd >= 0) {
-    ssize_t r;
-
-    do
-      r = sendto (self->send_fd, buf, n, 0, (const struct sockaddr *) &self->send_addr,
-                  self->send_addr_len);
-    while (r < 0 && errno == EINTR);
-    if (r != (ssize_t) n)
-      self->stats.send_errors++;
-    return r == (ssize_t) n;
-  }
-  if (self->tcp_selected != NULL) {
-    if (!hz_ice_tcp_conn_send (self->tcp_selected, buf, n)) {
-      self->stats.send_errors++;
-      return FALSE;
-    }
-    return TRUE;
-  }
-  return nice_agent_send (self->agent, self->stream_id, 1, n, (const gchar *) buf) >= 0;
-}
-
-gboolean
-hz_peer_send_rtp (HzPeer *self, guint8 *buf, gsize len, gsize buf_size)
-{
-  gsize n = len;
-
-  if (self->srtp == NULL) {
-    self->stats.dropped_state++;
-    return FALSE;
-  }
-  if (hz_srtp_protect_rtp (self->srtp, buf, &n, buf_size) != HZ_SRTP_OK)
-    return FALSE;
-  /* built in the batch slot (hz_peer_get_send_buffer): queued */
-  if (!(self->send_fd >= 0 &&
-        hz_send_batch_queue (self->context, buf, n, self->send_fd,
-                             (const struct sockaddr *) &self->send_addr, self->send_addr_len,
-                             &self->stats.send_errors)) &&
-      !send_now (self, buf, n))
-    return FALSE;
-  self->stats.rtp_out++;
-  self->stats.bytes_out += n;
-  return TRUE;
-}
-
-gboolean
-hz_peer_send_rtcp (HzPeer *self, guint8 *buf, gsize len, gsize buf_size)
-{
-  gsize n = len;
-
-  if (self->srtp == NULL) {
-    self->stats.dropped_state++;
-    return FALSE;
-  }
-  if (hz_srtp_protect_rtcp (self->srtp, buf, &n, buf_size) != HZ_SRTP_OK)
-    return FALSE;
-  if (!send_now (self, buf, n))
-    return FALSE;
-  self->stats.rtcp_out++;
-  return TRUE;
-}
-
-void
-hz_peer_get_stats (HzPeer *self, HzPeerStats *stats)
-{
-  *stats = self->stats;
 }
