@@ -128,7 +128,15 @@ hz_ice_tcp_conn_new (int fd, GMainContext *context, const guint8 *pending, gsize
   self->in = g_byte_array_sized_new (MAX (pending_len, 2048));
   g_byte_array_append (self->in, pending, pending_len);
   self->out = g_byte_array_new ();
-  self->tie_breaker = ((guint64) g_random_int () << 32) | g_random_int ();
+  /* The server never sends checks on ICE-TCP, so it can never nominate:
+   * the remote must be the controlling agent. A browser that answered our
+   * offer thinks it is controlled too; RFC 8445 §7.3.1.1 resolves that by
+   * tie-breaker, and the lowest one (0) makes us answer 487 Role Conflict
+   * every time, so the browser switches to controlling and nominates. A
+   * random value switched us instead half of the time (seen with
+   * Chromium on subscriber connections: a connection that never got
+   * media). */
+  self->tie_breaker = 0;
   self->remote_addr_len = sizeof self->remote_addr;
   if (getpeername (fd, (struct sockaddr *) &self->remote_addr, &self->remote_addr_len) != 0)
     self->remote_addr_len = 0;
@@ -281,9 +289,11 @@ handle_stun (HzIceTcpConn *self, const guint8 *frame, gsize len)
                                                STUN_USAGE_ICE_COMPATIBILITY_RFC5245);
   if (reply_len > 0)
     hz_ice_tcp_conn_send (self, reply, reply_len);
+  /* MESSAGE-INTEGRITY verified: the remote knows this connection's
+   * password, whatever the role answer was */
+  self->authenticated = TRUE;
   if (ret != STUN_USAGE_ICE_RETURN_SUCCESS)
     return;
-  self->authenticated = TRUE;
   if (stun_usage_ice_conncheck_use_candidate (&req) && self->cb.nominated != NULL)
     self->cb.nominated (self, self->user_data);
 }

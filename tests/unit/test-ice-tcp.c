@@ -84,7 +84,8 @@ connect_to (HzIceTcp *ice)
 
 /* A Binding request framed for RFC 4571 into @out; its transaction id too. */
 static gsize
-binding (guint8 *out, gsize size, const char *pwd, gboolean use_candidate, StunTransactionId id)
+binding (guint8 *out, gsize size, const char *pwd, gboolean use_candidate, gboolean controlling,
+         StunTransactionId id)
 {
   StunAgent agent;
   StunMessage msg;
@@ -95,7 +96,7 @@ binding (guint8 *out, gsize size, const char *pwd, gboolean use_candidate, StunT
                    STUN_AGENT_USAGE_SHORT_TERM_CREDENTIALS | STUN_AGENT_USAGE_USE_FINGERPRINT);
   len = stun_usage_ice_conncheck_create (&agent, &msg, out + 2, size - 2, (const uint8_t *) user,
                                          strlen (user), (const uint8_t *) pwd, strlen (pwd),
-                                         use_candidate, TRUE, 0x6e7f1eff, 7, NULL,
+                                         use_candidate, controlling, 0x6e7f1eff, 7, NULL,
                                          STUN_USAGE_ICE_COMPATIBILITY_RFC5245);
   g_assert_cmpuint (len, >, 0);
   stun_message_id (&msg, id);
@@ -187,7 +188,7 @@ test_ice_tcp_binding (void)
 
   /* a Binding request one octet per segment: routed, answered */
   s = connect_to (ice);
-  n = binding (frame, sizeof frame, PWD, FALSE, id);
+  n = binding (frame, sizeof frame, PWD, FALSE, TRUE, id);
   send_pieces (s, frame, n, 1);
   reply = read_frame (s);
   g_assert_nonnull (reply);
@@ -209,8 +210,28 @@ test_ice_tcp_binding (void)
   g_assert_cmpuint (g_ntohs (((struct sockaddr_in *) &mapped)->sin_port), ==,
                     g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local)));
 
+  /* A remote that believes it is controlled too (a browser answering the
+   * server's offer): 487 Role Conflict, so that it takes the controlling
+   * role; the server never switches (it sends no checks over TCP). */
+  g_clear_pointer (&reply, g_bytes_unref);
+  n = binding (frame, sizeof frame, PWD, FALSE, FALSE, id);
+  send_pieces (s, frame, n, n);
+  reply = read_frame (s);
+  g_assert_nonnull (reply);
+  data = g_bytes_get_data (reply, &n);
+  msg.buffer = (uint8_t *) data;
+  msg.buffer_len = n;
+  g_assert_cmpint (stun_message_get_class (&msg), ==, STUN_ERROR);
+  {
+    int code = 0;
+
+    g_assert_cmpint (stun_message_find_error (&msg, &code), ==, STUN_MESSAGE_RETURN_SUCCESS);
+    g_assert_cmpint (code, ==, STUN_ERROR_ROLE_CONFLICT);
+  }
+  g_assert_cmpuint (o.nominated, ==, 0);
+
   /* USE-CANDIDATE nominates; then a data frame reaches the owner intact */
-  n = binding (frame, sizeof frame, PWD, TRUE, id);
+  n = binding (frame, sizeof frame, PWD, TRUE, TRUE, id);
   memcpy (frame + n, dtls, sizeof dtls);
   send_pieces (s, frame, n + sizeof dtls, 7);
   g_bytes_unref (read_frame (s));
@@ -254,7 +275,7 @@ test_ice_tcp_refused (void)
   {
     /* the right ufrag signed with a wrong password */
     g_autoptr(GSocket) s = connect_to (ice);
-    n = binding (frame, sizeof frame, "wrong-password-0123456", TRUE, id);
+    n = binding (frame, sizeof frame, "wrong-password-0123456", TRUE, TRUE, id);
     send_pieces (s, frame, n, n);
     g_assert_true (closed_by_server (s, 2000));
   }
@@ -270,7 +291,7 @@ test_ice_tcp_refused (void)
   hz_ice_tcp_unregister (ice, UFRAG, &o);
   {
     g_autoptr(GSocket) s = connect_to (ice);
-    n = binding (frame, sizeof frame, PWD, TRUE, id);
+    n = binding (frame, sizeof frame, PWD, TRUE, TRUE, id);
     send_pieces (s, frame, n, n);
     g_assert_true (closed_by_server (s, 2000));
   }

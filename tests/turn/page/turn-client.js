@@ -1,9 +1,11 @@
 // Minimal Huizhen protocol client for the TURN test (docs/PROTOCOL.md): join
 // with a token, publish the fake camera and microphone, answer the server's
 // subscriber offers in order, trickle both ways. Both peer connections use
-// the ice_servers of `joined` with iceTransportPolicy 'relay', so every
-// packet goes through the TURN server. Reports the first decoded frame and
-// the selected candidate pairs. Driven from node through window.HzTurn.
+// the ice_servers of `joined` with iceTransportPolicy 'relay' (so every
+// packet goes through the TURN server) unless start() is given another
+// policy (the ICE-TCP test uses 'all'). Reports the first decoded frame, the
+// selected candidate pairs and the server's candidates. Driven from node
+// through window.HzTurn (turn.test.mjs, ice-tcp.test.mjs).
 'use strict';
 
 (() => {
@@ -23,6 +25,8 @@
     offerChain: Promise.resolve(),
     errors: [],
     localCandidateTypes: { publisher: [], subscriber: [] },
+    remoteCandidates: { publisher: [], subscriber: [] },
+    policy: 'relay',
     t0: 0,
     firstFrameMs: null,
   };
@@ -44,7 +48,7 @@
   function newPc(target) {
     const pc = new RTCPeerConnection({
       iceServers: state.joined.ice_servers || [],
-      iceTransportPolicy: 'relay',
+      iceTransportPolicy: state.policy,
       bundlePolicy: 'max-bundle',
       rtcpMuxPolicy: 'require',
     });
@@ -59,11 +63,22 @@
     };
     pc.onicecandidateerror = (e) => note(`${target} candidate error ${e.errorCode} ${e.errorText} ${e.url}`);
     pc.onconnectionstatechange = () => note(`${target} pc ${pc.connectionState}`);
+    pc.oniceconnectionstatechange = () => note(`${target} ice ${pc.iceConnectionState}`);
     return pc;
   }
 
-  async function addRemote(target, cand) {
+  // The server's candidates, as received (trickle or SDP), for diagnostics.
+  function noteRemote(target, line) {
+    const list = state.remoteCandidates[target];
+    if (list.length < 50) list.push(line.replace(/^a=/, ''));
+  }
+  function noteSdpCandidates(target, sdp) {
+    for (const l of sdp.split(/\r?\n/)) if (l.startsWith('a=candidate:')) noteRemote(target, l);
+  }
+
+  async function addRemote(target, cand, noted = false) {
     if (!cand || !cand.candidate) return;
+    if (!noted) noteRemote(target, cand.candidate);
     const pc = state[target];
     if (!pc || !pc.remoteDescription) {
       state.queued[target].push(cand);
@@ -77,7 +92,7 @@
   }
 
   async function flush(target) {
-    for (const c of state.queued[target].splice(0)) await addRemote(target, c);
+    for (const c of state.queued[target].splice(0)) await addRemote(target, c, true);
   }
 
   async function answerOffer(sdp) {
@@ -95,6 +110,7 @@
       state.subscriber = pc;
     }
     const pc = state.subscriber;
+    noteSdpCandidates('subscriber', sdp);
     await pc.setRemoteDescription({ type: 'offer', sdp });
     await flush('subscriber');
     await pc.setLocalDescription(await pc.createAnswer());
@@ -129,7 +145,9 @@
   }
 
   // Join and publish; returns the ice_servers the server handed out.
-  async function start(token) {
+  // opts.policy: iceTransportPolicy of both connections ('relay' by default).
+  async function start(token, opts = {}) {
+    state.policy = opts.policy || 'relay';
     state.t0 = performance.now();
     state.ws = new WebSocket(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws`, 'huizhen');
     state.ws.onmessage = onMessage;
@@ -149,21 +167,32 @@
     pc.addTransceiver(stream.getVideoTracks()[0], { direction: 'sendonly' });
     await pc.setLocalDescription(await pc.createOffer());
     const answer = await request({ type: 'publish', sdp: pc.localDescription.sdp });
+    noteSdpCandidates('publisher', answer.sdp);
     await pc.setRemoteDescription({ type: 'answer', sdp: answer.sdp });
     await flush('publisher');
     return state.joined.ice_servers;
   }
 
-  // The selected pair of a connection: local/remote candidate type, protocol
-  // of the local candidate, and the TURN leg's protocol (relayProtocol).
+  // The selected pair of a connection (the transport's selectedCandidatePairId,
+  // else a nominated succeeded pair): local/remote candidate type, protocol,
+  // address and port, and the TURN leg's protocol (relayProtocol).
   async function selectedPair(pc) {
     if (!pc) return null;
     const all = new Map();
     (await pc.getStats()).forEach((s) => all.set(s.id, s));
+    let pair = null;
     for (const s of all.values()) {
-      if (s.type !== 'transport' || !s.selectedCandidatePairId) continue;
-      const pair = all.get(s.selectedCandidatePairId);
-      if (!pair) continue;
+      if (s.type === 'transport' && s.selectedCandidatePairId && all.get(s.selectedCandidatePairId)) {
+        pair = all.get(s.selectedCandidatePairId);
+        break;
+      }
+    }
+    if (!pair) {
+      for (const s of all.values()) {
+        if (s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded') pair = s;
+      }
+    }
+    if (pair) {
       const local = all.get(pair.localCandidateId) || {};
       const remote = all.get(pair.remoteCandidateId) || {};
       return {
@@ -173,8 +202,12 @@
         relayProtocol: local.relayProtocol,
         localAddress: `${local.address}:${local.port}`,
         url: local.url,
+        localTcpType: local.tcpType,
         remoteType: remote.candidateType,
+        remoteProtocol: remote.protocol,
+        remotePort: remote.port,
         remoteAddress: `${remote.address}:${remote.port}`,
+        bytesReceived: pair.bytesReceived,
       };
     }
     return null;
@@ -205,6 +238,8 @@
       subscriber: await selectedPair(state.subscriber),
       publisherState: state.publisher ? state.publisher.connectionState : null,
       subscriberState: state.subscriber ? state.subscriber.connectionState : null,
+      publisherIce: state.publisher ? state.publisher.iceConnectionState : null,
+      subscriberIce: state.subscriber ? state.subscriber.iceConnectionState : null,
     };
   }
 
@@ -214,5 +249,6 @@
     get log() { return log.slice(); },
     get errors() { return state.errors.slice(); },
     get localCandidateTypes() { return JSON.parse(JSON.stringify(state.localCandidateTypes)); },
+    get remoteCandidates() { return JSON.parse(JSON.stringify(state.remoteCandidates)); },
   };
 })();
