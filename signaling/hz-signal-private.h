@@ -64,6 +64,14 @@ gboolean hz_signal_get_bool (JsonObject *msg, const char *name, gboolean *out, G
 const char *hz_signal_get_string (JsonObject *msg, const char *name, gsize max_len, GError **error);
 
 gboolean hz_signal_join_room (Session *s, JsonObject *msg, JsonNode *id, GError **error);
+
+/* hz-signal-together.c: chat, hands, moderation, conclusion, shared viewer */
+gboolean hz_signal_handle_chat (Session *s, JsonObject *msg, JsonNode *id, GError **error);
+gboolean hz_signal_handle_raise_hand (Session *s, JsonObject *msg, JsonNode *id, GError **error);
+gboolean hz_signal_handle_moderate (Session *s, JsonObject *msg, JsonNode *id, GError **error);
+gboolean hz_signal_handle_conclude (Session *s, JsonObject *msg, JsonNode *id, GError **error);
+gboolean hz_signal_handle_viewer_control (Session *s, JsonObject *msg, JsonNode *id, GError **error);
+gboolean hz_signal_handle_viewer_state (Session *s, JsonObject *msg, JsonNode *id, GError **error);
 void hz_signal_audit_join (Session *s, const char *token, const GError *error);
 
 /* hz-signal-relay.c: places the room of a valid join first; the join is
