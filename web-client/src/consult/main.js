@@ -19,7 +19,7 @@ import { refusedNotice, notice } from './notices.js';
 import {
   openLocalMedia, wireDeviceCheck, renderMediaButtons, renderMediaMessage, toggle, setMuted, renderDeviceTexts, hasTrack,
 } from './localmedia.js';
-import { QualityMonitor, SpeakerPicker } from './stats.js';
+import { QualityMonitor, SpeakerPicker, transportHint } from './stats.js';
 import { Viewer } from '../viewer/viewer.js';
 import * as teaching from './teaching.js';
 
@@ -541,7 +541,14 @@ const monitor = new QualityMonitor({
     hz.quality = Object.fromEntries(quality);
     for (const id of page.tiles.keys()) renderQuality(id);
     const mine = quality.get(myId());
-    $('net-hint').textContent = mine && mine.level !== 'good' && mine.level !== 'unknown' ? t(mine.hint) : '';
+    // the quality hint when it is not good; how media travels when it is not
+    // direct UDP (TCP through a firewall, a TURN relay): why delays are longer
+    const hints = [];
+    if (mine && mine.level !== 'good' && mine.level !== 'unknown') hints.push(t(mine.hint));
+    const th = mine ? transportHint(mine.transport) : null;
+    if (th) hints.push(t(th.key, th.params));
+    $('net-hint').textContent = hints.join(' · ');
+    $('net-hint').dataset.transport = mine && mine.transport ? mine.transport.kind : '';
     const fallback = picker.update(levels);
     if (performance.now() - page.serverSpeakerAt > SERVER_SPEAKER_FRESH_MS && fallback !== page.speaker) {
       page.speaker = fallback;

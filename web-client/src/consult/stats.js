@@ -22,6 +22,36 @@ export function hintKey(q) {
   return 'quality.hint_unknown';
 }
 
+/**
+ * How our media travels, from a getStats() report: 'udp' (direct), 'tcp'
+ * (ICE-TCP to the server: the network blocks UDP) or 'relay' (through TURN),
+ * with the relay's protocol; null before a pair is selected.
+ */
+export function transportOf(report) {
+  let pairId = null;
+  report.forEach((s) => {
+    if (s.type === 'transport' && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId;
+  });
+  let pair = pairId ? report.get(pairId) : null;
+  if (!pair) {
+    report.forEach((s) => {
+      if (!pair && s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded') pair = s;
+    });
+  }
+  const local = pair ? report.get(pair.localCandidateId) : null;
+  if (!local) return null;
+  if (local.candidateType === 'relay') return { kind: 'relay', protocol: local.relayProtocol || local.protocol || 'udp' };
+  return { kind: local.protocol === 'tcp' ? 'tcp' : 'udp', protocol: local.protocol || 'udp' };
+}
+
+/** The dictionary key (and its parameters) of a transport worth telling, or null. */
+export function transportHint(transport) {
+  if (!transport) return null;
+  if (transport.kind === 'tcp') return { key: 'quality.transport_tcp', params: {} };
+  if (transport.kind === 'relay') return { key: 'quality.transport_relay', params: { protocol: transport.protocol.toUpperCase() } };
+  return null;
+}
+
 function nominatedRtt(report) {
   let rtt = null;
   report.forEach((s) => {
@@ -160,6 +190,7 @@ export class QualityMonitor {
       }
     });
     q.lossPct = lossFraction !== null ? lossFraction * 100 : 0;
+    q.transport = transportOf(report);
     q.kbps = Math.round(q.kbps);
     q.level = classify(q);
     q.hint = hintKey(q);

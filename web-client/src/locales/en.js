@@ -120,6 +120,8 @@ export default {
   'quality.hint_low_res': 'Poor connection: switched to lower definition',
   'quality.hint_send_limited': 'Your connection is poor: the picture you send is at lower definition',
   'quality.hint_unknown': 'Measuring the connection…',
+  'quality.transport_tcp': 'Connected over TCP: this network blocks UDP, so delays may be longer',
+  'quality.transport_relay': 'Connected through the relay server ({protocol}): delays may be longer',
 
   'status.connecting': 'Connecting to the server…',
   'status.joined': 'Joined',

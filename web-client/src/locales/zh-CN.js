@@ -120,6 +120,8 @@ export default {
   'quality.hint_low_res': '网络较差，已切换为低清晰度',
   'quality.hint_send_limited': '您的网络较差，发送的画面清晰度已降低',
   'quality.hint_unknown': '正在检测网络…',
+  'quality.transport_tcp': '经 TCP 连接：本网络阻断了 UDP，延迟可能较大',
+  'quality.transport_relay': '经中继服务器连接（{protocol}）：延迟可能较大',
 
   'status.connecting': '正在连接服务器…',
   'status.joined': '已加入',
