@@ -32,6 +32,7 @@ struct _HzIceTcp {
   char *ip;
   guint port;
   GHashTable *pending; /* Pending* set, on context only */
+  HzIceTcpStats stats;  /* on context only */
   GMutex lock;         /* protects registry */
   GHashTable *registry; /* local ufrag -> Entry */
 };
@@ -134,6 +135,7 @@ static void
 reject (Pending *p, const char *why)
 {
   g_message ("ICE-TCP from %s: %s; closed", p->remote, why);
+  p->ice->stats.refused++;
   g_hash_table_remove (p->ice->pending, p);
 }
 
@@ -168,6 +170,7 @@ route (Pending *p, gsize frame_len)
   h->read = g_bytes_new (p->buf, p->len);
   g_strlcpy (h->remote, p->remote, sizeof h->remote);
   p->fd = -1;
+  p->ice->stats.handed_over++;
   g_hash_table_remove (p->ice->pending, p);
   g_main_context_invoke_full (target, G_PRIORITY_DEFAULT, handoff_cb, h, handoff_free);
   g_main_context_unref (target);
@@ -264,6 +267,7 @@ accept_ready (GSocket *socket, GIOCondition cond, gpointer data)
     if (g_hash_table_size (self->pending) >= MAX_PENDING) {
       g_message ("ICE-TCP from %s: %u connections already wait for their first frame; closed",
                  p->remote, MAX_PENDING);
+      self->stats.refused++;
       pending_free (p);
       continue;
     }
@@ -346,6 +350,13 @@ hz_ice_tcp_unref (HzIceTcp *self)
   g_main_context_unref (self->context);
   g_free (self->ip);
   g_free (self);
+}
+
+/* From the listener's context. */
+void
+hz_ice_tcp_get_stats (HzIceTcp *self, HzIceTcpStats *stats)
+{
+  *stats = self->stats;
 }
 
 guint

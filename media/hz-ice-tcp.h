@@ -42,6 +42,12 @@ HzIceTcp *hz_ice_tcp_new (const char *ip, guint port, GMainContext *context, GEr
 HzIceTcp *hz_ice_tcp_ref (HzIceTcp *self);
 void hz_ice_tcp_unref (HzIceTcp *self);
 guint hz_ice_tcp_get_port (HzIceTcp *self);
+/* Connections handed to a peer, and refused (bad or no first frame,
+ * unknown ufrag, failed integrity, too many waiting), since the start. */
+typedef struct {
+  guint64 handed_over, refused;
+} HzIceTcpStats;
+void hz_ice_tcp_get_stats (HzIceTcp *self, HzIceTcpStats *stats);
 /* "candidate:... 1 tcp PRIO IP PORT typ host tcptype passive" (free it) */
 char *hz_ice_tcp_candidate (HzIceTcp *self);
 

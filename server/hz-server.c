@@ -229,6 +229,24 @@ metric_remote (gpointer data)
   return remote;
 }
 
+static double
+metric_ice_tcp_accepted (gpointer data)
+{
+  HzIceTcpStats st;
+
+  hz_ice_tcp_get_stats (data, &st);
+  return (double) st.handed_over;
+}
+
+static double
+metric_ice_tcp_refused (gpointer data)
+{
+  HzIceTcpStats st;
+
+  hz_ice_tcp_get_stats (data, &st);
+  return (double) st.refused;
+}
+
 static void
 metrics_setup (HzServer *self)
 {
@@ -249,6 +267,16 @@ metrics_setup (HzServer *self)
     hz_metrics_add_counter (self->metrics, "huizhen_worker_cpu_seconds_total",
                             "CPU time of each media worker thread.", labels, metric_worker_cpu,
                             hz_worker_pool_get_worker (self->workers, i));
+  }
+  if (self->ice_tcp != NULL) {
+    const char *accepted[] = { "outcome", "accepted", NULL };
+    const char *refused[] = { "outcome", "refused", NULL };
+    const char *help = "Connections to the ICE-TCP port: handed to a peer connection, or refused.";
+
+    hz_metrics_add_counter (self->metrics, "huizhen_ice_tcp_connections_total", help, accepted,
+                            metric_ice_tcp_accepted, self->ice_tcp);
+    hz_metrics_add_counter (self->metrics, "huizhen_ice_tcp_connections_total", help, refused,
+                            metric_ice_tcp_refused, self->ice_tcp);
   }
   if (self->cluster != NULL) {
     hz_metrics_add_gauge (self->metrics, "huizhen_cluster_relayed_sessions",

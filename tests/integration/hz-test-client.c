@@ -150,6 +150,29 @@ hz_test_http (const char *base_url, const char *method, const char *path, const 
 }
 
 char *
+hz_test_http_get_text (const char *base_url, const char *path)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *url = g_strconcat (base_url, path, NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+  HttpCall call = { 0 };
+  char *text = NULL;
+
+  soup_session_send_and_read_async (session, msg, G_PRIORITY_DEFAULT, NULL, http_done, &call);
+  while (!call.done)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_no_error (call.error);
+  if (soup_message_get_status (msg) == 200) {
+    gsize n;
+    const char *data = g_bytes_get_data (call.body, &n);
+
+    text = g_strndup (data, n);
+  }
+  g_bytes_unref (call.body);
+  return text;
+}
+
+char *
 hz_test_create_room (HzTestServer *ts, const char *kind)
 {
   g_autoptr(GDateTime) now = g_date_time_new_now_utc ();

@@ -39,6 +39,8 @@ void hz_test_server_stop (HzTestServer *ts);
 /* An admin API call; returns the HTTP status and the parsed JSON body. */
 guint hz_test_http (const char *base_url, const char *method, const char *path, const char *auth,
                     const char *json_body, JsonNode **out_body);
+/* GET @path (no auth); the body as text, NULL unless 200. */
+char *hz_test_http_get_text (const char *base_url, const char *path);
 /* Creates a consult room open now, returns its id. */
 char *hz_test_create_room (HzTestServer *ts, const char *kind);
 /* Issues a join token for @role in @room_id. */

@@ -139,6 +139,15 @@ binding_for_nobody (guint8 *frame, gsize size)
   return len + 2;
 }
 
+/* The value of a /metrics sample line that starts with @prefix, or -1. */
+static double
+metric (const char *text, const char *prefix)
+{
+  const char *line = strstr (text, prefix);
+
+  return line != NULL ? g_ascii_strtod (line + strlen (prefix), NULL) : -1;
+}
+
 static void
 send_packets (HzTestClient *a, HzTestClient *b, guint first, guint count)
 {
@@ -257,6 +266,15 @@ test_ice_tcp_forward (void)
   g_assert_cmpuint (check.corrupt, ==, 0);
   g_assert_cmpuint (check.received[0], ==, 2 * N_PACKETS);
   g_assert_cmpuint (check.received[1], ==, 2 * N_PACKETS);
+
+  /* what an IT team sees: two connections handed over, three refused */
+  {
+    g_autofree char *metrics = hz_test_http_get_text (ts->base_url, "/metrics");
+
+    g_assert_nonnull (metrics);
+    g_assert_cmpfloat (metric (metrics, "huizhen_ice_tcp_connections_total{outcome=\"accepted\"} "), ==, 2);
+    g_assert_cmpfloat (metric (metrics, "huizhen_ice_tcp_connections_total{outcome=\"refused\"} "), ==, 3);
+  }
 
   g_clear_pointer (&a, hz_test_client_free);
   g_clear_pointer (&b, hz_test_client_free);
