@@ -14,13 +14,23 @@
 //            has a local 'tcp' candidate and the server's host candidate on
 //            ice_tcp_port; the server announced `tcp ... typ host tcptype
 //            passive`; the nft UDP drop counters are > 0 at the end.
-// Prints the time from join to first decoded frame over ICE-TCP.
+//   web client over ICE-TCP  the server WITH ice_tcp_port serving the bundled
+//            real web client ($HUIZHEN_WEB_DIST, meson's web_dist_dir) as web
+//            root: a township doctor (zh-CN) and a specialist (en) open the
+//            consult page with their join tokens, pass the device check, click
+//            #join-btn; each shows the other's decoded video in a tile; the
+//            publisher's selected pair is local tcp -> the server's ice_tcp_port;
+//            and #net-hint gets data-transport="tcp" with a text naming TCP
+//            (the "经 TCP 连接：本网络阻断了 UDP…" hint). SKIP of this phase
+//            only (a printed reason) when HUIZHEN_WEB_DIST is unset or unbuilt.
+// Prints the time from join to first decoded frame over ICE-TCP, and the
+// web client's hint text and the time from join until it showed.
 // SKIP (77) with the reason when root, ip netns, nft, Chromium, playwright-core
 // or HUIZHEN_BIN are missing. Everything is bounded; the servers, Chromium and
 // the namespaces are removed at the end, on failure and on SIGINT/SIGTERM.
 // Server logs go to $HUIZHEN_TURN_LOG_DIR (the build dir).
 import { spawn, spawnSync, execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -37,6 +47,10 @@ const ICE_TCP_PORT = 18444; // outside the UDP media range below
 const ADMIN_KEY = 'ice-tcp-admin-key';
 const CONTROL_MS = 12000;
 const MEDIA_WAIT_MS = 40000;
+const WEB_JOIN_MS = 15000;
+const WEB_MEDIA_MS = 30000;
+const WEB_HINT_MS = 15000;
+const WEB_DIST = process.env.HUIZHEN_WEB_DIST || '';
 const BOUND_MS = 170000; // meson kills at 200 s; we clean up before
 
 // ---- preconditions -------------------------------------------------------------
@@ -164,7 +178,7 @@ function nsFetch(url, method, body) {
 const servers = new Set();
 const base = `http://${SRV_IP}:${HTTP_PORT}/`;
 
-async function startServer(name, iceTcpPort) {
+async function startServer(name, iceTcpPort, webRoot = PAGE_DIR) {
   const dataDir = mkdtempSync(join(tmpdir(), `huizhen-icetcp-${name}-`));
   const env = {
     ...process.env,
@@ -177,7 +191,7 @@ async function startServer(name, iceTcpPort) {
     HUIZHEN_MEDIA_PORT_MIN: '31000',
     HUIZHEN_MEDIA_PORT_MAX: '31999',
     HUIZHEN_MEDIA_ICE_TCP_PORT: String(iceTcpPort),
-    HUIZHEN_WEB_ROOT: PAGE_DIR,
+    HUIZHEN_WEB_ROOT: webRoot,
   };
   // No STUN/TURN: the only way through is the server's TCP candidate.
   for (const k of ['HUIZHEN_MEDIA_STUN_SERVER', 'HUIZHEN_MEDIA_TURN_SERVER', 'HUIZHEN_MEDIA_TURN_USER', 'HUIZHEN_MEDIA_TURN_PASSWORD']) delete env[k];
@@ -221,13 +235,14 @@ async function api(method, path, body, expect) {
   return JSON.parse(r.text);
 }
 
-async function consultTokens(title, roles) {
+async function consultTokens(title, roles, extra = {}) {
   const now = new Date();
   const room = await api('POST', 'api/v1/rooms', {
     title,
     kind: 'consult',
     starts_at: now.toISOString(),
     ends_at: new Date(now.getTime() + 3600 * 1000).toISOString(),
+    ...extra,
   }, 201);
   const tokens = [];
   for (const [user, role] of roles) {
@@ -397,6 +412,131 @@ async function runIceTcp() {
   }
 }
 
+// ---- the real web client over ICE-TCP: the user sees why ----------------------
+// Runs in the page: the publisher's selected candidate pair (from the
+// transport stats), local and remote candidate, for the check that the hint
+// tells the truth.
+async function selectedPairInPage() {
+  const pc = window.hzClient.publisher;
+  if (!pc) return null;
+  const r = await pc.getStats();
+  let pair = null;
+  r.forEach((s) => { if (s.type === 'transport' && s.selectedCandidatePairId) pair = r.get(s.selectedCandidatePairId); });
+  if (!pair) return null;
+  const l = r.get(pair.localCandidateId) || {};
+  const m = r.get(pair.remoteCandidateId) || {};
+  return { localType: l.candidateType, localProtocol: l.protocol, localTcpType: l.tcpType,
+    remoteType: m.candidateType, remoteProtocol: m.protocol, remoteAddress: `${m.address || m.ip}:${m.port}` };
+}
+
+async function webDiag(u) {
+  try {
+    const d = await u.page.evaluate(() => ({
+      state: window.hzClient.state,
+      pub: window.hzClient.publisher && window.hzClient.publisher.connectionState,
+      sub: window.hzClient.subscriber && window.hzClient.subscriber.connectionState,
+      mine: window.hzClient.quality[String(window.hzClient.participantId)] || null,
+      hint: { text: document.getElementById('net-hint').textContent, transport: document.getElementById('net-hint').dataset.transport },
+      banner: (document.getElementById('banner') || {}).textContent,
+      events: window.hzClient.events.slice(-12).map((e) => ({ ...e, sdp: e.sdp ? `${e.sdp.length} bytes` : undefined })),
+    }));
+    return JSON.stringify({ ...d, console: consoleErrors.slice(-10) }, null, 1);
+  } catch (e) {
+    return `(no page diagnostics: ${e.message})`;
+  }
+}
+
+async function runWebClient() {
+  if (!WEB_DIST || !existsSync(join(WEB_DIST, 'index.html'))) {
+    console.log(`# SKIP web client over ICE-TCP: the bundled web client is not available ` +
+      `(HUIZHEN_WEB_DIST='${WEB_DIST}'; run deploy/install-web-deps.sh and reconfigure meson)`);
+    return;
+  }
+  console.log(`# web client over ICE-TCP: the real consult page (${WEB_DIST}), all UDP dropped in the client namespace`);
+  const server = await startServer('web-client', ICE_TCP_PORT, WEB_DIST);
+  const users = [
+    { label: 'doctor', lang: 'zh-CN', user: 'township-doctor', role: 'doctor' },
+    { label: 'specialist', lang: 'en', user: 'county-specialist', role: 'specialist' },
+  ];
+  try {
+    const tokens = await consultTokens('ICE-TCP 会诊', users.map((u) => [u.user, u.role]), { host_institution: '县人民医院' });
+    for (const [i, u] of users.entries()) {
+      u.context = await browser.newContext({ viewport: { width: 1366, height: 768 } });
+      await u.context.addInitScript((lang) => window.localStorage.setItem('huizhen.lang', lang), u.lang);
+      u.page = await u.context.newPage();
+      u.page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(`[web ${u.label}] ${m.text()}`); });
+      u.page.on('pageerror', (e) => consoleErrors.push(`[web ${u.label}] pageerror: ${e.message}`));
+      await u.page.goto(`${base}?token=${encodeURIComponent(tokens[i])}`, { timeout: 15000 });
+      await u.page.waitForSelector('body[data-ready="true"]', { timeout: 15000 });
+      // the device check: a camera listed and the microphone level moving
+      const level = await u.page.waitForFunction(() => window.hzClient.device.micLevel > 0, null, { timeout: 5000 }).then(() => true, () => false);
+      const cams = await u.page.locator('#camera-select option').count();
+      checks.ok(level && cams >= 1, `web: ${u.label}: device check before joining (camera listed, microphone level moves)`,
+        JSON.stringify(await u.page.evaluate(() => window.hzClient.device)));
+    }
+
+    await Promise.all(users.map((u) => u.page.click('#join-btn')));
+    for (const u of users) {
+      const joined = await u.page.waitForFunction(() => window.hzClient.state === 'joined', null, { timeout: WEB_JOIN_MS, polling: 100 })
+        .then(() => true, () => false);
+      u.id = await u.page.evaluate(() => String(window.hzClient.participantId));
+      checks.ok(joined, `web: ${u.label} (${u.lang}) joined the consult`, await webDiag(u));
+    }
+    const [doctor, specialist] = users;
+    // From now on, note when each page's hint first says TCP (polled every 100 ms).
+    const hintSeen = users.map((u) => u.page.waitForFunction(
+      () => document.getElementById('net-hint').dataset.transport === 'tcp' && Math.round(performance.now() - window.hzClient.joinedAt),
+      null, { timeout: WEB_HINT_MS, polling: 100 }).then((h) => h.jsonValue(), () => null));
+
+    // Media both ways: the other's tile shows decoded video.
+    for (const [me, other] of [[doctor, specialist], [specialist, doctor]]) {
+      const shown = await me.page.waitForFunction((id) => {
+        const el = document.querySelector(`.tile[data-participant-id="${CSS.escape(id)}"]`);
+        return el && el.classList.contains('has-video') && el.querySelector('video').videoWidth > 0;
+      }, other.id, { timeout: WEB_MEDIA_MS, polling: 100 }).then(() => true, () => false);
+      const frames = await me.page.evaluate(async () => {
+        const pc = window.hzClient.subscriber;
+        let n = 0;
+        if (pc) (await pc.getStats()).forEach((s) => { if (s.type === 'inbound-rtp' && s.kind === 'video') n += s.framesDecoded || 0; });
+        return { n, sinceJoinMs: Math.round(performance.now() - window.hzClient.joinedAt) };
+      });
+      checks.ok(shown && frames.n > 0, `web: ${me.label} shows ${other.label}'s video decoding in a tile over ICE-TCP ` +
+        `(${frames.n} frames decoded ${frames.sinceJoinMs} ms after joining)`, await webDiag(me));
+    }
+
+    // The hint: how media travels, in plain language, on each page.
+    for (const [i, u] of users.entries()) {
+      const seenMs = await hintSeen[i];
+      const h = await u.page.evaluate(() => ({
+        text: document.getElementById('net-hint').textContent,
+        transport: document.getElementById('net-hint').dataset.transport,
+        mine: window.hzClient.quality[String(window.hzClient.participantId)] || null,
+      }));
+      console.log(`# web: ${u.label} (${u.lang}) #net-hint data-transport="${h.transport}": "${h.text}" ` +
+        `(first seen ${seenMs === null ? 'never' : `${seenMs} ms`} after joining)`);
+      checks.ok(seenMs !== null, `web: ${u.label}'s #net-hint has data-transport="tcp" within ${WEB_HINT_MS / 1000} s of joining`, await webDiag(u));
+      checks.ok(h.text.includes('TCP'), `web: ${u.label}'s #net-hint text names TCP ("${h.text}")`, await webDiag(u));
+      checks.ok(h.mine && h.mine.transport && h.mine.transport.kind === 'tcp',
+        `web: ${u.label}'s own quality record has transport kind 'tcp'`, JSON.stringify(h.mine));
+      if (u.lang === 'zh-CN') {
+        checks.ok(h.text.includes('经 TCP 连接') && h.text.includes('UDP'),
+          `web: the doctor's hint is the zh-CN "经 TCP 连接：本网络阻断了 UDP…" text`, h.text);
+      }
+      // The hint tells the truth: the publisher's selected pair is ICE-TCP to the server.
+      const pair = await u.page.evaluate(selectedPairInPage);
+      checks.ok(pair && pair.localProtocol === 'tcp' && pair.remoteProtocol === 'tcp' && pair.remoteType === 'host' &&
+        pair.remoteAddress === `${SRV_IP}:${ICE_TCP_PORT}`,
+        `web: ${u.label}'s publisher pair really is local tcp -> server host ${SRV_IP}:${ICE_TCP_PORT}` +
+        (pair ? ` (local ${pair.localType}/${pair.localProtocol}/${pair.localTcpType}, remote ${pair.remoteType}/${pair.remoteProtocol} ${pair.remoteAddress})` : ''),
+        JSON.stringify(pair));
+    }
+    if (checks.failed > 0) console.log(`--- web-client server log (tail) ---\n${server.tail(60)}`);
+  } finally {
+    for (const u of users) if (u.context) await u.context.close().catch(() => {});
+    await stopServer(server);
+  }
+}
+
 try {
   setUpNetwork();
   console.log(`# namespaces ${NS_SRV} (${SRV_IP}, ${VETH_SRV}) and ${NS_CLI} (${CLI_IP}, ${VETH_CLI}, all UDP dropped)`);
@@ -405,6 +545,7 @@ try {
     extraArgs: [`--unsafely-treat-insecure-origin-as-secure=http://${SRV_IP}:${HTTP_PORT}`] });
   await runControl();
   await runIceTcp();
+  await runWebClient();
 } catch (e) {
   checks.ok(false, 'the test ran to its end', `${e.stack}\n${[...servers].map((s) => s.tail(30)).join('\n')}`);
 } finally {
