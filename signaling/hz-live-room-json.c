@@ -2,6 +2,8 @@
  * clients, and sending to one member or the whole room. */
 #include "hz-live-room.h"
 
+#include "hz-db.h"
+
 JsonNode *
 hz_pub_track_to_json (const HzPubTrack *t)
 {
@@ -26,7 +28,7 @@ JsonNode *
 hz_member_to_json (const HzMember *p)
 {
   g_autoptr(JsonBuilder) b = json_builder_new ();
-  g_autofree char *joined = g_date_time_format_iso8601 (p->joined_at);
+  g_autofree char *joined = hz_db_time_to_text (p->joined_at); /* RFC 3339, whole seconds, as every API time */
 
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "id");
