@@ -55,6 +55,7 @@ participant_free (HzMember *p)
   g_free (p->sub_remote_ufrag);
   g_ptr_array_unref (p->sub_slots);
   g_array_unref (p->sub_track_ids);
+  g_array_unref (p->sub_slot_flags);
   g_free (p);
 }
 
@@ -142,6 +143,7 @@ hz_live_room_add_member (HzLiveRoom *room, HzWsConn *conn, HzTokenClaims *claims
   p->pub_tracks = g_ptr_array_new_with_free_func ((GDestroyNotify) pub_track_free);
   p->sub_slots = g_ptr_array_new_with_free_func ((GDestroyNotify) hz_sdp_out_track_free);
   p->sub_track_ids = g_array_new (FALSE, FALSE, sizeof (guint32));
+  p->sub_slot_flags = g_array_new (FALSE, TRUE, sizeof (guint8));
   p->video_enabled = TRUE;
   g_ptr_array_add (room->members, p);
 
@@ -292,14 +294,44 @@ slot_out_info (const HzSdpOutTrack *slot)
   return out;
 }
 
+/* Subscriber m-lines are reused (RFC 8829 §5.2.2 lets an offerer give an
+ * m-section a new sender): a slot whose track went away is offered
+ * inactive, and once the subscriber has answered that offer, the next
+ * track of the same kind takes its m-line (same mid, new SSRCs and msid;
+ * the browser fires 'track' again). Without this every reconnect of a
+ * publisher (weak township links) added two m-lines to every other
+ * member's connection for the rest of the consult: its SDP, its memory on
+ * both sides and every renegotiation grew without bound. */
+enum {
+  SLOT_OFFERED_INACTIVE = 1 << 0, /* inactive in the offer in flight */
+  SLOT_REUSABLE = 1 << 1,         /* inactive in an answered offer: may take a new track */
+};
+
+static guint
+find_reusable_slot (HzMember *q, HzSdpKind kind)
+{
+  for (guint s = 0; s < q->sub_slots->len; s++) {
+    const HzSdpOutTrack *slot = g_ptr_array_index (q->sub_slots, s);
+
+    if (!slot->active && slot->kind == kind &&
+        (g_array_index (q->sub_slot_flags, guint8, s) & SLOT_REUSABLE))
+      return s;
+  }
+  return G_MAXUINT;
+}
+
 static void
 subscribe_to_track (HzLiveRoom *room, HzMember *q, HzPubTrack *t)
 {
   HzSdpOutTrack *slot = hz_sdp_out_track_new ();
+  guint reuse = find_reusable_slot (q, t->kind);
   HzTrackOutInfo out;
 
   ensure_sub_endpoint (room, q);
-  slot->mid = g_strdup_printf ("%u", q->sub_slots->len);
+  if (reuse != G_MAXUINT)
+    slot->mid = g_strdup (((HzSdpOutTrack *) g_ptr_array_index (q->sub_slots, reuse))->mid);
+  else
+    slot->mid = g_strdup_printf ("%u", q->sub_slots->len);
   slot->kind = t->kind;
   slot->active = TRUE;
   slot->codec = hz_sdp_codec_copy (t->codec);
@@ -329,8 +361,18 @@ subscribe_to_track (HzLiveRoom *room, HzMember *q, HzPubTrack *t)
   slot->stream_id = g_strdup (t->owner->id);
   slot->track_id = g_strdup (t->key);
   slot->cname = g_strdup (t->owner->id);
-  g_ptr_array_add (q->sub_slots, slot);
-  g_array_append_val (q->sub_track_ids, t->id);
+  if (reuse != G_MAXUINT) {
+    hz_sdp_out_track_free (g_ptr_array_index (q->sub_slots, reuse));
+    g_ptr_array_index (q->sub_slots, reuse) = slot;
+    g_array_index (q->sub_track_ids, guint32, reuse) = t->id;
+    g_array_index (q->sub_slot_flags, guint8, reuse) = 0;
+  } else {
+    guint8 none = 0;
+
+    g_ptr_array_add (q->sub_slots, slot);
+    g_array_append_val (q->sub_track_ids, t->id);
+    g_array_append_val (q->sub_slot_flags, none);
+  }
 
   out = slot_out_info (slot);
   hz_media_room_subscribe (room->media, q->sub_ep, t->id, &out);
@@ -377,6 +419,12 @@ hz_live_room_negotiate (HzLiveRoom *room, HzMember *q)
   q->sub_offer_in_flight = TRUE;
   q->sub_offered = q->sub_slots->len;
   q->sub_dirty = FALSE;
+  for (guint s = 0; s < q->sub_slots->len; s++) {
+    guint8 *flags = &g_array_index (q->sub_slot_flags, guint8, s);
+    const HzSdpOutTrack *slot = g_ptr_array_index (q->sub_slots, s);
+
+    *flags = slot->active ? 0 : (*flags | SLOT_OFFERED_INACTIVE);
+  }
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "type");
   json_builder_add_string_value (b, "offer");
@@ -424,6 +472,13 @@ hz_live_room_subscriber_answer (HzLiveRoom *room, HzMember *q, const char *answe
   }
   for (guint i = 0; i < answer->candidates->len; i++)
     hz_media_room_add_candidate (room->media, q->sub_ep, g_ptr_array_index (answer->candidates, i));
+  for (guint s = 0; s < q->sub_offered; s++) {
+    guint8 *flags = &g_array_index (q->sub_slot_flags, guint8, s);
+    const HzSdpOutTrack *slot = g_ptr_array_index (q->sub_slots, s);
+
+    if ((*flags & SLOT_OFFERED_INACTIVE) && !slot->active)
+      *flags |= SLOT_REUSABLE;
+  }
   q->sub_offer_in_flight = FALSE;
   if (q->sub_dirty)
     hz_live_room_negotiate (room, q);

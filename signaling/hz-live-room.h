@@ -73,6 +73,7 @@ struct _HzMember {
   char *sub_ufrag, *sub_pwd, *sub_remote_ufrag;
   GPtrArray *sub_slots;  /* HzSdpOutTrack*, m-line order */
   GArray *sub_track_ids; /* guint32 per slot; 0 when the slot is inactive */
+  GArray *sub_slot_flags; /* guint8 per slot: reuse bookkeeping (hz-live-room.c) */
   guint64 sub_version;
   guint sub_offered;      /* m-lines in the offer in flight */
   gboolean sub_offer_in_flight, sub_dirty, sub_remote_set;

@@ -287,6 +287,14 @@ try {
   checks.ok(again.ok, 'A receives video and audio again after reconnecting', again.ok ? '' : JSON.stringify(again.summary));
   if (again.ok) console.log(`# A reconnect: rejoin-to-first-frame ${again.joinToFirstFrameMs} ms`);
   checks.ok(await hasVideoFrom(B.page, A.id), 'B sees A\'s video again under A\'s new participant id');
+  // B's subscriber connection reuses the m-lines of A's old tracks (offered
+  // inactive when A dropped) instead of adding two more per reconnect
+  const bTransceivers = await B.page.evaluate(() => {
+    const pc = window.hzClient.subscriber;
+    return pc ? pc.getTransceivers().map((t) => `${t.mid}:${t.receiver.track.kind}:${t.currentDirection}`) : null;
+  });
+  checks.ok(bTransceivers !== null && bTransceivers.length === 2,
+    `B's subscriber connection still has 2 m-lines after A's reconnect (${JSON.stringify(bTransceivers)})`);
   const oldGone = await waitFor(B.page, ([sel]) => document.querySelector(sel) === null, [tileSel(oldId)], 'A\'s old tile removed');
   checks.ok(oldGone || oldId === A.id, 'B no longer shows A\'s old connection');
   await shot(A, 'reconnected');

@@ -260,11 +260,99 @@ test_forward_vanished_media (void)
   hz_test_server_stop (ts);
 }
 
+/* A publisher that comes and goes (a clinic on a weak link reconnecting)
+ * must not grow the other member's subscriber connection: the m-lines of
+ * tracks that left are offered inactive, then given to the next tracks of
+ * the same kind. Four publishers in turn: B's offers never exceed two
+ * m-lines, and each publisher's packets reach B on the reused ones. */
+static void
+test_forward_mline_reuse (void)
+{
+  HzTestServer *ts = hz_test_server_start ();
+  g_autofree char *room = hz_test_create_room (ts, "consult");
+  g_autofree char *tok_b = hz_test_issue_token (ts, room, "specialist-b", "specialist");
+  g_autoptr(HzTestClient) b = hz_test_client_new (ts->base_url);
+  g_autoptr(JsonObject) jb = hz_test_client_join (b, tok_b);
+  guint8 pkt[1500 + 160];
+
+  g_assert_cmpstr (json_object_get_string_member (jb, "type"), ==, "joined");
+  for (guint round = 0; round < 4; round++) {
+    g_autofree char *user = g_strdup_printf ("doctor-%u", round);
+    g_autofree char *tok = hz_test_issue_token (ts, room, user, "doctor");
+    g_autoptr(HzTestClient) a = hz_test_client_new (ts->base_url);
+    g_autoptr(JsonObject) ja = hz_test_client_join (a, tok);
+    guint32 audio = AUDIO_SSRC + round * 16, video = VIDEO_SSRC + round * 16;
+    Check check = { 0 };
+    GArray *ssrcs;
+    guint lines, live = 0;
+
+    g_assert_cmpstr (json_object_get_string_member (ja, "type"), ==, "joined");
+    g_assert_true (hz_test_client_publish (a, audio, video));
+    /* both tracks offered (in one offer or two) */
+    for (guint offers = 0; offers < 3 && live < 2; offers++) {
+      lines = hz_test_client_subscribe (b, 5000);
+      g_assert_cmpuint (lines, >=, 1);
+      g_assert_cmpuint (lines, <=, 2);
+      hz_test_client_pump (b, 50);
+      ssrcs = hz_test_client_get_offered_ssrcs (b);
+      live = 0;
+      for (guint i = 0; i < ssrcs->len; i++)
+        live += g_array_index (ssrcs, guint32, i) != 0;
+    }
+    g_assert_cmpuint (live, ==, 2);
+    g_assert_cmpuint (ssrcs->len, ==, 2);
+    check.out_ssrc[0] = g_array_index (ssrcs, guint32, 0);
+    check.out_ssrc[1] = g_array_index (ssrcs, guint32, 1);
+    hz_test_client_set_rtp_handler (b, on_sub_rtp, &check);
+    for (gint64 end = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+         g_get_monotonic_time () < end;) {
+      if (hz_test_client_wait_connected (a, TRUE, FALSE, 10) &&
+          hz_test_client_wait_connected (b, FALSE, TRUE, 10))
+        break;
+    }
+    g_assert_true (hz_test_client_wait_connected (a, TRUE, FALSE, 1));
+    hz_test_client_pump (a, 50);
+    hz_test_client_pump (b, 300);
+    for (guint i = 0; i < 40; i++) {
+      for (guint kind = 0; kind < 2; kind++) {
+        gsize n = hz_test_media_packet (pkt, kind, i, kind == 0 ? audio : video);
+        g_assert_true (hz_peer_send_rtp (hz_test_client_get_publisher (a), pkt, n, sizeof pkt));
+      }
+      hz_test_client_pump (a, 1);
+      hz_test_client_pump (b, 1);
+    }
+    for (gint64 end = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+         g_get_monotonic_time () < end && check.received[0] + check.received[1] < 80;)
+      hz_test_client_pump (b, 10);
+    g_test_message ("round %u: offer of %u m-lines, B got audio %u/40 video %u/40 (corrupt %u, wrong ssrc %u)",
+                    round, lines, check.received[0], check.received[1], check.corrupt, check.wrong_ssrc);
+    g_assert_cmpuint (check.corrupt, ==, 0);
+    g_assert_cmpuint (check.received[0], ==, 40);
+    g_assert_cmpuint (check.received[1], ==, 40);
+    hz_test_client_set_rtp_handler (b, NULL, NULL);
+
+    /* A leaves: B is offered its m-lines inactive, and answers */
+    hz_test_client_send (a, "{\"type\":\"leave\"}");
+    g_clear_pointer (&a, hz_test_client_free);
+    live = 2;
+    for (guint offers = 0; offers < 3 && live > 0; offers++) {
+      g_assert_cmpuint (hz_test_client_subscribe (b, 5000), ==, 2);
+      ssrcs = hz_test_client_get_offered_ssrcs (b);
+      live = (g_array_index (ssrcs, guint32, 0) != 0) + (g_array_index (ssrcs, guint32, 1) != 0);
+      hz_test_client_pump (b, 50);
+    }
+    g_assert_cmpuint (live, ==, 0);
+  }
+  g_clear_pointer (&b, hz_test_client_free);
+  hz_test_server_stop (ts);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/integration/forward/intact", test_forward_intact);
   g_test_add_func ("/integration/forward/vanished-media", test_forward_vanished_media);
+  g_test_add_func ("/integration/forward/mline-reuse", test_forward_mline_reuse);
   return g_test_run ();
 }
