@@ -621,6 +621,19 @@ hz_test_client_subscribe (HzTestClient *c, guint timeout_ms)
 }
 
 gboolean
+hz_test_clients_connected (HzTestClient *pub, HzTestClient *sub, guint timeout_ms)
+{
+  for (gint64 end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+       g_get_monotonic_time () < end;) {
+    if (hz_test_client_wait_connected (pub, TRUE, FALSE, 10) &&
+        hz_test_client_wait_connected (sub, FALSE, TRUE, 10))
+      return TRUE;
+  }
+  return hz_test_client_wait_connected (pub, TRUE, FALSE, 1) &&
+         hz_test_client_wait_connected (sub, FALSE, TRUE, 1);
+}
+
+gboolean
 hz_test_client_wait_connected (HzTestClient *c, gboolean publisher, gboolean subscriber,
                                guint timeout_ms)
 {

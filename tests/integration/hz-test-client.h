@@ -71,6 +71,9 @@ guint hz_test_client_subscribe (HzTestClient *client, guint timeout_ms);
  * peers are CONNECTED, at most @timeout_ms. */
 gboolean hz_test_client_wait_connected (HzTestClient *client, gboolean publisher,
                                         gboolean subscriber, guint timeout_ms);
+/* Handles trickle for both and runs the loop until @pub's publisher and
+ * @sub's subscriber connections are both CONNECTED, at most @timeout_ms. */
+gboolean hz_test_clients_connected (HzTestClient *pub, HzTestClient *sub, guint timeout_ms);
 /* Drains pending messages (trickle) while iterating for @ms. */
 void hz_test_client_pump (HzTestClient *client, guint ms);
 

@@ -210,14 +210,7 @@ test_ice_tcp_forward (void)
   check.out_ssrc[1] = g_array_index (ssrcs, guint32, 1);
   hz_test_client_set_rtp_handler (b, on_sub_rtp, &check);
 
-  for (gint64 end = g_get_monotonic_time () + 15 * G_USEC_PER_SEC;
-       g_get_monotonic_time () < end;) {
-    if (hz_test_client_wait_connected (a, TRUE, FALSE, 10) &&
-        hz_test_client_wait_connected (b, FALSE, TRUE, 10))
-      break;
-  }
-  g_assert_true (hz_test_client_wait_connected (a, TRUE, FALSE, 1));
-  g_assert_true (hz_test_client_wait_connected (b, FALSE, TRUE, 1));
+  g_assert_true (hz_test_clients_connected (a, b, 15000));
   g_test_message ("both connected over ICE-TCP %.0f ms after the publish",
                   (g_get_monotonic_time () - t0) / 1000.0);
   /* the pairs the clients use end at the shared TCP port */
