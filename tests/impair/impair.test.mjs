@@ -16,7 +16,7 @@ import { resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import {
   Server, Checks, requireBrowserDeps, launchChromium, openPage, waitUntil, sleep,
-  mainVideo, mainAudio, describeLayers, skip, run,
+  mainVideo, mainAudio, describeLayers, skip, run, NetnsPair,
 } from './lib.mjs';
 
 const SRV_IP = '10.99.0.1';
@@ -42,56 +42,18 @@ const chromium = requireBrowserDeps();
 const logDir = resolve(process.env.HUIZHEN_IMPAIR_LOG_DIR || process.cwd());
 mkdirSync(logDir, { recursive: true });
 
-const id = process.pid;
-const NS_SRV = `hz-srv-${id}`;
-const NS_CLI = `hz-cli-${id}`;
-const VETH_SRV = `hzs${id}`;
-const VETH_CLI = `hzc${id}`;
+const net = new NetnsPair({ prefix: 'hz', veth: 'hz', srvIp: SRV_IP, cliIp: CLI_IP });
+const NS_SRV = net.srv;
+const NS_CLI = net.cli;
+const VETH_SRV = net.vethSrv;
+const VETH_CLI = net.vethCli;
 const NFT_TABLE = 'hzimpair';
 
 // ---- namespaces, loss and cap -------------------------------------------------------
-const inNs = (ns, cmd, args, opts) => run('ip', ['netns', 'exec', ns, cmd, ...args], opts);
+const inNs = (ns, cmd, args, opts) => net.inNs(ns, cmd, args, opts);
 
-// Namespaces left behind by an earlier run that was SIGKILLed (its pid is gone).
-function removeStaleNamespaces() {
-  const r = run('ip', ['netns', 'list'], { ok: true, quiet: true });
-  for (const line of (r.stdout || '').split('\n')) {
-    const m = /^(hz-(?:srv|cli)-(\d+))\b/.exec(line.trim());
-    if (!m) continue;
-    let alive = true;
-    try {
-      process.kill(Number(m[2]), 0);
-    } catch {
-      alive = false;
-    }
-    if (!alive) {
-      // The server and Chromium that run left behind in it go first, by pid.
-      const pids = (run('ip', ['netns', 'pids', m[1]], { ok: true, quiet: true }).stdout || '').split(/\s+/).filter(Boolean);
-      for (const pid of pids) {
-        try {
-          process.kill(Number(pid), 'SIGKILL');
-        } catch {
-          /* already gone */
-        }
-      }
-      console.log(`# removing stale namespace ${m[1]} (killed ${pids.length} processes left in it)`);
-      run('ip', ['netns', 'del', m[1]], { ok: true });
-    }
-  }
-}
-
-let netCreated = false;
 function setUpNetwork() {
-  removeStaleNamespaces();
-  netCreated = true;
-  run('ip', ['netns', 'add', NS_SRV]);
-  run('ip', ['netns', 'add', NS_CLI]);
-  for (const ns of [NS_SRV, NS_CLI]) inNs(ns, 'ip', ['link', 'set', 'lo', 'up']);
-  run('ip', ['link', 'add', VETH_SRV, 'netns', NS_SRV, 'type', 'veth', 'peer', 'name', VETH_CLI, 'netns', NS_CLI]);
-  inNs(NS_SRV, 'ip', ['addr', 'add', `${SRV_IP}/24`, 'dev', VETH_SRV]);
-  inNs(NS_CLI, 'ip', ['addr', 'add', `${CLI_IP}/24`, 'dev', VETH_CLI]);
-  inNs(NS_SRV, 'ip', ['link', 'set', VETH_SRV, 'up']);
-  inNs(NS_CLI, 'ip', ['link', 'set', VETH_CLI, 'up']);
+  net.setUp();
   // The loss table exists from the start; its rule is added when the impairment begins.
   inNs(NS_CLI, 'nft', ['add', 'table', 'inet', NFT_TABLE]);
   inNs(NS_CLI, 'nft', ['add', 'chain', 'inet', NFT_TABLE, 'input', '{ type filter hook input priority 0; policy accept; }']);
@@ -127,14 +89,10 @@ function capStats() {
 }
 
 function tearDownNetwork() {
-  if (!netCreated) return;
-  netCreated = false;
+  if (!net.created) return;
   removeCap();
   run('ip', ['netns', 'exec', NS_CLI, 'nft', 'delete', 'table', 'inet', NFT_TABLE], { ok: true });
-  run('ip', ['netns', 'del', NS_CLI], { ok: true });
-  run('ip', ['netns', 'del', NS_SRV], { ok: true });
-  const left = run('ip', ['netns', 'list'], { ok: true, quiet: true }).stdout || '';
-  if (left.includes(NS_SRV) || left.includes(NS_CLI)) console.log(`# warning: namespaces still listed:\n${left}`);
+  net.tearDown();
 }
 
 // ---- the test ------------------------------------------------------------------

@@ -61,21 +61,21 @@ export function run(cmd, args, { ok = false, quiet = false } = {}) {
 const NS_FETCH = `
 const [url, method, key, body] = process.argv.slice(1);
 fetch(url, { method, headers: { Authorization: 'Bearer ' + key, 'Content-Type': 'application/json' },
-  body: body === '' ? undefined : body })
+  body: body === '' ? undefined : body, signal: AbortSignal.timeout(8000) })
   .then(async (r) => { process.stdout.write(JSON.stringify({ status: r.status, text: await r.text() })); })
   .catch((e) => { process.stdout.write(JSON.stringify({ status: 0, text: String(e) })); });
 `;
 
-function httpIn(netns, url, method, body) {
+export function httpIn(netns, url, method, body, key = ADMIN_KEY) {
   if (!netns) {
     return fetch(url, {
       method,
-      headers: { Authorization: `Bearer ${ADMIN_KEY}`, 'Content-Type': 'application/json' },
+      headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     }).then(async (r) => ({ status: r.status, text: await r.text() }), (e) => ({ status: 0, text: String(e) }));
   }
   return new Promise((resolve) => {
-    execFile('ip', ['netns', 'exec', netns, process.execPath, '-e', NS_FETCH, url, method, ADMIN_KEY,
+    execFile('ip', ['netns', 'exec', netns, process.execPath, '-e', NS_FETCH, url, method, key,
       body === undefined ? '' : JSON.stringify(body)], { timeout: 10000 }, (err, stdout) => {
       if (err && !stdout) return resolve({ status: 0, text: String(err) });
       try {
@@ -85,6 +85,83 @@ function httpIn(netns, url, method, body) {
       }
     });
   });
+}
+
+/**
+ * Two network namespaces joined by a veth pair: <prefix>-srv-<pid> with
+ * srvIp on <veth>s<pid>, <prefix>-cli-<pid> with cliIp on <veth>c<pid>, both
+ * /24 with loopback up. setUp() first removes namespaces of this prefix left
+ * by an earlier run that was SIGKILLed (its pid is gone), killing what still
+ * runs in them; tearDown() kills what runs in ours and deletes them.
+ */
+export class NetnsPair {
+  constructor({ prefix, veth, srvIp, cliIp }) {
+    const id = process.pid;
+    Object.assign(this, { prefix, srvIp, cliIp });
+    this.srv = `${prefix}-srv-${id}`;
+    this.cli = `${prefix}-cli-${id}`;
+    this.vethSrv = `${veth}s${id}`;
+    this.vethCli = `${veth}c${id}`;
+    this.created = false;
+  }
+
+  /** Run cmd inside namespace ns (see run()). */
+  inNs(ns, cmd, args, opts) {
+    return run('ip', ['netns', 'exec', ns, cmd, ...args], opts);
+  }
+
+  static killPids(ns) {
+    const pids = (run('ip', ['netns', 'pids', ns], { ok: true, quiet: true }).stdout || '').split(/\s+/).filter(Boolean);
+    for (const pid of pids) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+    return pids.length;
+  }
+
+  #removeStale() {
+    const re = new RegExp(`^(${this.prefix}-(?:srv|cli)-(\\d+))\\b`);
+    for (const line of (run('ip', ['netns', 'list'], { ok: true, quiet: true }).stdout || '').split('\n')) {
+      const m = re.exec(line.trim());
+      if (!m) continue;
+      try {
+        process.kill(Number(m[2]), 0);
+        continue; /* its run is alive */
+      } catch {
+        /* gone: remove what it left */
+      }
+      const n = NetnsPair.killPids(m[1]);
+      console.log(`# removing stale namespace ${m[1]} (killed ${n} processes left in it)`);
+      run('ip', ['netns', 'del', m[1]], { ok: true });
+    }
+  }
+
+  setUp() {
+    this.#removeStale();
+    this.created = true;
+    run('ip', ['netns', 'add', this.srv]);
+    run('ip', ['netns', 'add', this.cli]);
+    for (const ns of [this.srv, this.cli]) this.inNs(ns, 'ip', ['link', 'set', 'lo', 'up']);
+    run('ip', ['link', 'add', this.vethSrv, 'netns', this.srv, 'type', 'veth', 'peer', 'name', this.vethCli, 'netns', this.cli]);
+    this.inNs(this.srv, 'ip', ['addr', 'add', `${this.srvIp}/24`, 'dev', this.vethSrv]);
+    this.inNs(this.cli, 'ip', ['addr', 'add', `${this.cliIp}/24`, 'dev', this.vethCli]);
+    this.inNs(this.srv, 'ip', ['link', 'set', this.vethSrv, 'up']);
+    this.inNs(this.cli, 'ip', ['link', 'set', this.vethCli, 'up']);
+  }
+
+  tearDown() {
+    if (!this.created) return;
+    this.created = false;
+    for (const ns of [this.cli, this.srv]) {
+      NetnsPair.killPids(ns);
+      run('ip', ['netns', 'del', ns], { ok: true });
+    }
+    const left = run('ip', ['netns', 'list'], { ok: true, quiet: true }).stdout || '';
+    if (left.includes(this.srv) || left.includes(this.cli)) console.log(`# warning: namespaces still listed:\n${left}`);
+  }
 }
 
 /**

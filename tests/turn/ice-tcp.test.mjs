@@ -29,13 +29,13 @@
 // or HUIZHEN_BIN are missing. Everything is bounded; the servers, Chromium and
 // the namespaces are removed at the end, on failure and on SIGINT/SIGTERM.
 // Server logs go to $HUIZHEN_TURN_LOG_DIR (the build dir).
-import { spawn, spawnSync, execFile } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Checks, launchChromium, requireBrowserDeps, run, skip, sleep } from '../impair/lib.mjs';
+import { Checks, NetnsPair, httpIn, launchChromium, requireBrowserDeps, run, skip, sleep } from '../impair/lib.mjs';
 import { pipeOutput, waitHealthy } from '../browser/server.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -64,59 +64,18 @@ const chromium = requireBrowserDeps();
 const logDir = resolve(process.env.HUIZHEN_TURN_LOG_DIR || process.cwd());
 mkdirSync(logDir, { recursive: true });
 
-const id = process.pid;
-const NS_SRV = `hz-tcp-srv-${id}`;
-const NS_CLI = `hz-tcp-cli-${id}`;
-const VETH_SRV = `hzts${id}`;
-const VETH_CLI = `hztc${id}`;
+const net = new NetnsPair({ prefix: 'hz-tcp', veth: 'hzt', srvIp: SRV_IP, cliIp: CLI_IP });
+const NS_SRV = net.srv;
+const NS_CLI = net.cli;
+const VETH_SRV = net.vethSrv;
+const VETH_CLI = net.vethCli;
 const NFT_TABLE = 'hzicetcp';
 
 // ---- namespaces and the UDP block ------------------------------------------------
-const inNs = (ns, cmd, args, opts) => run('ip', ['netns', 'exec', ns, cmd, ...args], opts);
+const inNs = (ns, cmd, args, opts) => net.inNs(ns, cmd, args, opts);
 
-function killNamespacePids(ns) {
-  const pids = (run('ip', ['netns', 'pids', ns], { ok: true, quiet: true }).stdout || '').split(/\s+/).filter(Boolean);
-  for (const pid of pids) {
-    try {
-      process.kill(Number(pid), 'SIGKILL');
-    } catch {
-      /* already gone */
-    }
-  }
-  return pids.length;
-}
-
-// Namespaces of an earlier run that was SIGKILLed (its pid is gone).
-function removeStaleNamespaces() {
-  const r = run('ip', ['netns', 'list'], { ok: true, quiet: true });
-  for (const line of (r.stdout || '').split('\n')) {
-    const m = /^(hz-tcp-(?:srv|cli)-(\d+))\b/.exec(line.trim());
-    if (!m) continue;
-    let alive = true;
-    try {
-      process.kill(Number(m[2]), 0);
-    } catch {
-      alive = false;
-    }
-    if (alive) continue;
-    const n = killNamespacePids(m[1]);
-    console.log(`# removing stale namespace ${m[1]} (killed ${n} processes left in it)`);
-    run('ip', ['netns', 'del', m[1]], { ok: true });
-  }
-}
-
-let netCreated = false;
 function setUpNetwork() {
-  removeStaleNamespaces();
-  netCreated = true;
-  run('ip', ['netns', 'add', NS_SRV]);
-  run('ip', ['netns', 'add', NS_CLI]);
-  for (const ns of [NS_SRV, NS_CLI]) inNs(ns, 'ip', ['link', 'set', 'lo', 'up']);
-  run('ip', ['link', 'add', VETH_SRV, 'netns', NS_SRV, 'type', 'veth', 'peer', 'name', VETH_CLI, 'netns', NS_CLI]);
-  inNs(NS_SRV, 'ip', ['addr', 'add', `${SRV_IP}/24`, 'dev', VETH_SRV]);
-  inNs(NS_CLI, 'ip', ['addr', 'add', `${CLI_IP}/24`, 'dev', VETH_CLI]);
-  inNs(NS_SRV, 'ip', ['link', 'set', VETH_SRV, 'up']);
-  inNs(NS_CLI, 'ip', ['link', 'set', VETH_CLI, 'up']);
+  net.setUp();
   // The clinic's firewall: every UDP packet into or out of the client
   // namespace is counted and dropped; TCP (HTTP, WebSocket, ICE-TCP) passes.
   const ruleset = `table inet ${NFT_TABLE} {
@@ -141,39 +100,12 @@ function udpDrops() {
 }
 
 function tearDownNetwork() {
-  if (!netCreated) return;
-  netCreated = false;
-  for (const ns of [NS_CLI, NS_SRV]) {
-    killNamespacePids(ns);
-    run('ip', ['netns', 'del', ns], { ok: true });
-  }
-  const left = run('ip', ['netns', 'list'], { ok: true, quiet: true }).stdout || '';
-  if (left.includes(NS_SRV) || left.includes(NS_CLI)) console.log(`# warning: namespaces still listed:\n${left}`);
+  net.tearDown();
 }
 
 // ---- the server, in NS_SRV -------------------------------------------------------
-// The admin API from inside the namespace: a node child there does the fetch.
-const NS_FETCH = `
-const [url, method, key, body] = process.argv.slice(1);
-fetch(url, { method, headers: { Authorization: 'Bearer ' + key, 'Content-Type': 'application/json' },
-  body: body === '' ? undefined : body, signal: AbortSignal.timeout(8000) })
-  .then(async (r) => { process.stdout.write(JSON.stringify({ status: r.status, text: await r.text() })); })
-  .catch((e) => { process.stdout.write(JSON.stringify({ status: 0, text: String(e) })); });
-`;
-
-function nsFetch(url, method, body) {
-  return new Promise((res) => {
-    execFile('ip', ['netns', 'exec', NS_SRV, process.execPath, '-e', NS_FETCH, url, method, ADMIN_KEY,
-      body === undefined ? '' : JSON.stringify(body)], { timeout: 10000 }, (err, stdout) => {
-      if (err && !stdout) return res({ status: 0, text: String(err) });
-      try {
-        res(JSON.parse(stdout));
-      } catch {
-        res({ status: 0, text: stdout });
-      }
-    });
-  });
-}
+// The admin API from inside the namespace (a node child there does the fetch).
+const nsFetch = (url, method, body) => httpIn(NS_SRV, url, method, body, ADMIN_KEY);
 
 const servers = new Set();
 const base = `http://${SRV_IP}:${HTTP_PORT}/`;
