@@ -13,10 +13,9 @@
 // qdisc and nft table at the end, on failure and on SIGINT/SIGTERM.
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { spawnSync } from 'node:child_process';
 import {
   Server, Checks, requireBrowserDeps, launchChromium, openPage, waitUntil, sleep,
-  mainVideo, mainAudio, describeLayers, skip, run, NetnsPair,
+  mainVideo, mainAudio, describeLayers, skip, run, NetnsPair, requireRootTools,
 } from './lib.mjs';
 
 const SRV_IP = '10.99.0.1';
@@ -32,11 +31,7 @@ const UP_WAIT_NO_LOSS_S = 20;
 const BOUND_MS = 175000;
 
 // ---- preconditions -------------------------------------------------------------
-if (typeof process.getuid === 'function' && process.getuid() !== 0) skip('needs root (network namespaces, nftables, tc)');
-for (const [cmd, args, pkg] of [['ip', ['netns', 'list'], 'iproute2'], ['nft', ['--version'], 'nftables'], ['tc', ['-V'], 'iproute2']]) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8' });
-  if (r.error || r.status !== 0) skip(`\`${cmd} ${args.join(' ')}\` is unavailable (${r.error ? r.error.message : r.stderr.trim()}): apt-get install ${pkg}`);
-}
+requireRootTools('network namespaces, nftables, tc', [['ip', ['netns', 'list'], 'iproute2'], ['nft', ['--version'], 'nftables'], ['tc', ['-V'], 'iproute2']]);
 const chromium = requireBrowserDeps();
 
 const logDir = resolve(process.env.HUIZHEN_IMPAIR_LOG_DIR || process.cwd());

@@ -28,6 +28,18 @@ export function skip(reason) {
   process.exit(77);
 }
 
+/**
+ * SKIP unless we are root and every [cmd, args, package] runs (what the
+ * namespace tests need: ip netns, nft, tc).
+ */
+export function requireRootTools(why, tools) {
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) skip(`needs root (${why})`);
+  for (const [cmd, args, pkg] of tools) {
+    const r = spawnSync(cmd, args, { encoding: 'utf8' });
+    if (r.error || r.status !== 0) skip(`\`${cmd} ${args.join(' ')}\` is unavailable (${r.error ? r.error.message : r.stderr.trim()}): apt-get install ${pkg}`);
+  }
+}
+
 /** playwright-core's chromium from tests/browser/node_modules, or SKIP. */
 export function loadPlaywright() {
   const pkg = join(HERE, '..', 'browser', 'package.json');

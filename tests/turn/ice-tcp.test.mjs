@@ -35,7 +35,7 @@ import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Checks, NetnsPair, httpIn, launchChromium, requireBrowserDeps, run, skip, sleep } from '../impair/lib.mjs';
+import { Checks, NetnsPair, httpIn, launchChromium, requireBrowserDeps, requireRootTools, run, skip, sleep } from '../impair/lib.mjs';
 import { pipeOutput, waitHealthy } from '../browser/server.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -54,11 +54,7 @@ const WEB_DIST = process.env.HUIZHEN_WEB_DIST || '';
 const BOUND_MS = 170000; // meson kills at 200 s; we clean up before
 
 // ---- preconditions -------------------------------------------------------------
-if (typeof process.getuid === 'function' && process.getuid() !== 0) skip('needs root (network namespaces, nftables)');
-for (const [cmd, args, pkg] of [['ip', ['netns', 'list'], 'iproute2'], ['nft', ['--version'], 'nftables']]) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8' });
-  if (r.error || r.status !== 0) skip(`\`${cmd} ${args.join(' ')}\` is unavailable (${r.error ? r.error.message : r.stderr.trim()}): apt-get install ${pkg}`);
-}
+requireRootTools('network namespaces, nftables', [['ip', ['netns', 'list'], 'iproute2'], ['nft', ['--version'], 'nftables']]);
 const chromium = requireBrowserDeps();
 
 const logDir = resolve(process.env.HUIZHEN_TURN_LOG_DIR || process.cwd());
